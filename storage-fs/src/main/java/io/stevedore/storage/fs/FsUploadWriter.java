@@ -1,0 +1,124 @@
+package io.stevedore.storage.fs;
+
+import io.stevedore.oci.Digest;
+import io.stevedore.storage.DigestMismatchException;
+import io.stevedore.storage.HashStates;
+import io.stevedore.storage.UploadWriter;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+
+/** One upload session's file, appended to; hashed as it is written where the hash state is known. */
+final class FsUploadWriter implements UploadWriter {
+    private static final int BUFFER = 256 * 1024;
+
+    private final FsBlobStore store;
+    private final String uploadId;
+    private final Path file;
+    private final HashStates hashStates;
+    private final FileChannel channel;
+    private long size;
+    /** SHA-256 over bytes 0..size, or null when this process does not know it (then commit re-reads). */
+    private MessageDigest sha256;
+    private boolean finished;
+
+    FsUploadWriter(FsBlobStore store, String uploadId, Path file, HashStates hashStates) throws IOException {
+        this.store = store;
+        this.uploadId = uploadId;
+        this.file = file;
+        this.hashStates = hashStates;
+        this.channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        this.size = channel.size();
+        channel.position(size);
+        MessageDigest known = hashStates.take(uploadId, size);
+        this.sha256 = known != null ? known : size == 0 ? Digest.newMessageDigest("sha256") : null;
+    }
+
+    @Override
+    public long size() {
+        return size;
+    }
+
+    @Override
+    public long append(InputStream in) throws IOException {
+        byte[] array = new byte[BUFFER];
+        ByteBuffer buffer = ByteBuffer.wrap(array);
+        long total = 0;
+        int n;
+        while ((n = in.readNBytes(array, 0, BUFFER)) > 0) {
+            if (sha256 != null) {
+                sha256.update(array, 0, n);
+            }
+            buffer.clear().limit(n);
+            while (buffer.hasRemaining()) {
+                channel.write(buffer);
+            }
+            total += n;
+            size += n;
+            if (n < BUFFER) {
+                break;
+            }
+        }
+        return total;
+    }
+
+    @Override
+    public long commit(Digest expected) throws IOException {
+        finished = true;
+        try {
+            channel.force(true);
+            Digest actual = sha256 != null && expected.algorithm().equals("sha256")
+                    ? Digest.fromMessageDigest("sha256", sha256)
+                    : rehash(expected.algorithm());
+            if (!actual.equals(expected)) {
+                throw new DigestMismatchException(expected, actual);
+            }
+            channel.close();
+            store.publish(file, expected);
+            return size;
+        } finally {
+            hashStates.forget(uploadId);
+            channel.close();
+            Files.deleteIfExists(file);
+        }
+    }
+
+    private Digest rehash(String algorithm) throws IOException {
+        MessageDigest md = Digest.newMessageDigest(algorithm);
+        ByteBuffer buffer = ByteBuffer.allocate(BUFFER);
+        long position = 0;
+        while (position < size) {
+            buffer.clear();
+            int n = channel.read(buffer, position);
+            if (n < 0) {
+                break;
+            }
+            buffer.flip();
+            md.update(buffer);
+            position += n;
+        }
+        return Digest.fromMessageDigest(algorithm, md);
+    }
+
+    @Override
+    public void cancel() throws IOException {
+        finished = true;
+        hashStates.forget(uploadId);
+        channel.close();
+        Files.deleteIfExists(file);
+    }
+
+    @Override
+    public void close() throws IOException {
+        if (!finished && sha256 != null) {
+            hashStates.put(uploadId, size, sha256);
+        }
+        finished = true;
+        channel.close();
+    }
+}
