@@ -1,0 +1,75 @@
+package io.stevedore.registry;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+
+/**
+ * Base of every test that talks to a running registry over HTTP. One real server per test JVM,
+ * started on first use: the embedded default (filesystem storage, PostgreSQL started from real
+ * binaries) on a free port, its data under {@code target/test-registry}.
+ *
+ * <p>{@code -Dstevedore.test.registry-url=http://127.0.0.1:5001} points the tests at another
+ * registry instead (used to compare behaviour with CNCF Distribution);
+ * {@code -Dstevedore.test.datasource-url=jdbc:postgresql://...} runs our server on an external
+ * PostgreSQL.
+ */
+public abstract class RegistryTestSupport {
+
+    private static URI url;
+    private static ConfigurableApplicationContext context;
+    private static final HttpClient HTTP = HttpClient.newBuilder()
+            .followRedirects(HttpClient.Redirect.NEVER)
+            .connectTimeout(Duration.ofSeconds(10))
+            .build();
+
+    /** Base URL of the registry under test, without a trailing slash, e.g. http://127.0.0.1:41234 */
+    protected static synchronized URI registryUrl() {
+        if (url == null) {
+            String external = System.getProperty("stevedore.test.registry-url");
+            url = external != null && !external.isBlank() ? URI.create(external.replaceAll("/+$", "")) : start();
+        }
+        return url;
+    }
+
+    /** host:port of the registry under test, as docker and skopeo want it. */
+    protected static String registryHost() {
+        URI u = registryUrl();
+        return u.getHost() + ":" + u.getPort();
+    }
+
+    protected static HttpClient http() {
+        return HTTP;
+    }
+
+    /** The running server's Spring context, or null when testing an external registry. */
+    protected static ConfigurableApplicationContext context() {
+        registryUrl();
+        return context;
+    }
+
+    private static URI start() {
+        try {
+            Path dataDir = Files.createDirectories(Path.of("target", "test-registry"))
+                    .resolve("run-" + ProcessHandle.current().pid());
+            SpringApplicationBuilder builder = new SpringApplicationBuilder(StevedoreApplication.class)
+                    .properties("server.port=0", "server.address=127.0.0.1",
+                            "registry.data-dir=" + dataDir.toAbsolutePath());
+            String datasource = System.getProperty("stevedore.test.datasource-url");
+            if (datasource != null && !datasource.isBlank()) {
+                builder.properties("spring.datasource.url=" + datasource,
+                        "spring.datasource.username=" + System.getProperty("stevedore.test.datasource-username", "postgres"),
+                        "spring.datasource.password=" + System.getProperty("stevedore.test.datasource-password", ""));
+            }
+            context = builder.run();
+            String port = context.getEnvironment().getProperty("local.server.port");
+            return URI.create("http://127.0.0.1:" + port);
+        } catch (Exception e) {
+            throw new IllegalStateException("could not start the registry under test", e);
+        }
+    }
+}
