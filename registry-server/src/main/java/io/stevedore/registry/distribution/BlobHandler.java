@@ -1,0 +1,156 @@
+package io.stevedore.registry.distribution;
+
+import io.stevedore.oci.Digest;
+import io.stevedore.registry.metadata.BlobRecordStore;
+import io.stevedore.storage.BlobNotFoundException;
+import io.stevedore.storage.BlobStore;
+import io.stevedore.storage.LocalFiles;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Component;
+
+/** GET, HEAD and DELETE of {@code /v2/<name>/blobs/<digest>}. */
+@Component
+class BlobHandler {
+    private static final Logger log = LoggerFactory.getLogger(BlobHandler.class);
+    private static final Pattern SINGLE_RANGE = Pattern.compile("bytes=(\\d*)-(\\d*)");
+    private static final String SENDFILE_SUPPORT = "org.apache.tomcat.sendfile.support";
+
+    private final BlobRecordStore blobs;
+    private final BlobStore store;
+
+    BlobHandler(BlobRecordStore blobs, BlobStore store) {
+        this.blobs = blobs;
+        this.store = store;
+    }
+
+    /** Byte range {@code [start, end]} inclusive. */
+    private record Range(long start, long end) {
+        long length() {
+            return end - start + 1;
+        }
+    }
+
+    void get(Exchange x, boolean head) throws IOException {
+        Digest digest = Exchange.digest(x.reference());
+        long size = blobs.sizeIn(x.repository(), digest)
+                .orElseThrow(() -> new RegistryException(ErrorCode.BLOB_UNKNOWN, "blob unknown to registry",
+                        Map.of("digest", digest.toString())));
+        String etag = "\"" + digest + "\"";
+        x.header("Docker-Content-Digest", digest.toString());
+        x.header("ETag", etag);
+        x.header("Accept-Ranges", "bytes");
+        x.header("Cache-Control", "max-age=31536000");
+        x.response().setContentType("application/octet-stream");
+        if (etag.equals(x.request().getHeader("If-None-Match"))) {
+            x.status(HttpServletResponse.SC_NOT_MODIFIED);
+            return;
+        }
+        Range range = range(x.request().getHeader("Range"), size);
+        if (range == null) {
+            range = new Range(0, size - 1);
+            x.status(HttpServletResponse.SC_OK);
+        } else {
+            x.status(HttpServletResponse.SC_PARTIAL_CONTENT);
+            x.header("Content-Range", "bytes " + range.start() + "-" + range.end() + "/" + size);
+        }
+        x.response().setContentLengthLong(Math.max(0, range.length()));
+        if (head || range.length() <= 0) {
+            return;
+        }
+        if (sendfile(x, digest, range)) {
+            return;
+        }
+        try (InputStream in = store.read(digest, range.start())) {
+            copy(in, x.response().getOutputStream(), range.length());
+        } catch (BlobNotFoundException e) {
+            log.error("metadata lists {} in {} but the blob store does not hold it", digest, x.repository());
+            throw new RegistryException(ErrorCode.BLOB_UNKNOWN, "blob content is missing from storage",
+                    Map.of("digest", digest.toString()));
+        }
+    }
+
+    /** Hands a local file to Tomcat's sendfile, so the kernel copies it; false if not possible. */
+    private boolean sendfile(Exchange x, Digest digest, Range range) {
+        if (!(store instanceof LocalFiles local) || !Boolean.TRUE.equals(x.request().getAttribute(SENDFILE_SUPPORT))) {
+            return false;
+        }
+        Optional<Path> file = local.localFile(digest);
+        if (file.isEmpty()) {
+            return false;
+        }
+        x.request().setAttribute("org.apache.tomcat.sendfile.filename", file.get().toString());
+        x.request().setAttribute("org.apache.tomcat.sendfile.start", range.start());
+        x.request().setAttribute("org.apache.tomcat.sendfile.end", range.end() + 1);
+        return true;
+    }
+
+    /** Parses a single byte range; null for none (or for forms we answer with the whole blob). */
+    private static Range range(String header, long size) {
+        if (header == null) {
+            return null;
+        }
+        Matcher m = SINGLE_RANGE.matcher(header.trim());
+        if (!m.matches() || (m.group(1).isEmpty() && m.group(2).isEmpty())) {
+            return null; // multiple ranges or another unit: RFC 9110 lets us send the whole blob
+        }
+        long start;
+        long end;
+        try {
+            if (m.group(1).isEmpty()) { // suffix: the last N bytes
+                long n = Long.parseLong(m.group(2));
+                start = Math.max(0, size - n);
+                end = size - 1;
+                if (n == 0) {
+                    throw unsatisfiable(size);
+                }
+            } else {
+                start = Long.parseLong(m.group(1));
+                end = m.group(2).isEmpty() ? size - 1 : Math.min(Long.parseLong(m.group(2)), size - 1);
+            }
+        } catch (NumberFormatException e) {
+            throw unsatisfiable(size);
+        }
+        if (start >= size || start > end) {
+            throw unsatisfiable(size);
+        }
+        return new Range(start, end);
+    }
+
+    private static RegistryException unsatisfiable(long size) {
+        return new RegistryException(ErrorCode.SIZE_INVALID, 416, "requested range not satisfiable",
+                Map.of("size", size), Map.of("Content-Range", "bytes */" + size));
+    }
+
+    static void copy(InputStream in, OutputStream out, long length) throws IOException {
+        byte[] buffer = new byte[256 * 1024];
+        long remaining = length;
+        while (remaining > 0) {
+            int n = in.read(buffer, 0, (int) Math.min(buffer.length, remaining));
+            if (n < 0) {
+                throw new IOException("blob ended " + remaining + " bytes early");
+            }
+            out.write(buffer, 0, n);
+            remaining -= n;
+        }
+    }
+
+    void delete(Exchange x) {
+        Digest digest = Exchange.digest(x.reference());
+        if (!blobs.unlink(x.repository(), digest)) {
+            throw new RegistryException(ErrorCode.BLOB_UNKNOWN, "blob unknown to registry",
+                    Map.of("digest", digest.toString()));
+        }
+        x.status(HttpServletResponse.SC_ACCEPTED);
+        x.response().setContentLength(0);
+    }
+}

@@ -1,0 +1,19 @@
+package io.stevedore.registry.distribution;
+
+import org.springframework.boot.web.servlet.ServletRegistrationBean;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+@Configuration(proxyBeanMethods = false)
+class DistributionConfiguration {
+
+    @Bean
+    ServletRegistrationBean<DistributionServlet> distributionServlet(BlobHandler blobs, UploadHandler uploads,
+            ManifestHandler manifests, ListingHandler listings, ReferrersHandler referrers) {
+        ServletRegistrationBean<DistributionServlet> registration = new ServletRegistrationBean<>(
+                new DistributionServlet(blobs, uploads, manifests, listings, referrers), "/v2/*");
+        registration.setName("distribution");
+        registration.setLoadOnStartup(1);
+        return registration;
+    }
+}

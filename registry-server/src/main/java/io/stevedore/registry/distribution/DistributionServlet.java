@@ -1,0 +1,147 @@
+package io.stevedore.registry.distribution;
+
+import io.stevedore.json.Json;
+import io.stevedore.oci.InvalidDigestException;
+import io.stevedore.oci.InvalidNameException;
+import io.stevedore.oci.RepositoryName;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.catalina.connector.ClientAbortException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.web.filter.ServerHttpObservationFilter;
+
+/**
+ * The {@code /v2/} API. Repository names span several path segments, which path-pattern routing
+ * cannot split from what follows, so this servlet matches the spec's endpoint shapes itself, in a
+ * fixed order, and reports the matched template to the request metrics.
+ */
+public class DistributionServlet extends HttpServlet {
+    private static final Logger log = LoggerFactory.getLogger(DistributionServlet.class);
+
+    interface Handler {
+        void handle(Exchange exchange) throws IOException;
+    }
+
+    /** One endpoint shape: the template metrics show, its pattern, and a handler per method. */
+    private record Route(String template, Pattern pattern, Map<String, Handler> methods) {
+    }
+
+    private final List<Route> routes;
+
+    public DistributionServlet(BlobHandler blobs, UploadHandler uploads, ManifestHandler manifests,
+                               ListingHandler listings, ReferrersHandler referrers) {
+        this.routes = List.of(
+                route("/v2/_catalog", "_catalog", Map.of("GET", listings::catalog)),
+                route("/v2/{name}/blobs/uploads/", "(.+)/blobs/uploads/?", Map.of("POST", uploads::start)),
+                route("/v2/{name}/blobs/uploads/{uuid}", "(.+)/blobs/uploads/([^/]+)", Map.of(
+                        "PATCH", uploads::patch, "PUT", uploads::put, "GET", uploads::status,
+                        "DELETE", uploads::cancel)),
+                route("/v2/{name}/blobs/{digest}", "(.+)/blobs/([^/]+)", Map.of(
+                        "GET", x -> blobs.get(x, false), "HEAD", x -> blobs.get(x, true), "DELETE", blobs::delete)),
+                route("/v2/{name}/manifests/{reference}", "(.+)/manifests/([^/]+)", Map.of(
+                        "GET", x -> manifests.get(x, false), "HEAD", x -> manifests.get(x, true),
+                        "PUT", manifests::put, "DELETE", manifests::delete)),
+                route("/v2/{name}/tags/list", "(.+)/tags/list", Map.of("GET", listings::tags)),
+                route("/v2/{name}/referrers/{digest}", "(.+)/referrers/([^/]+)", Map.of("GET", referrers::get)));
+    }
+
+    private static Route route(String template, String regex, Map<String, Handler> methods) {
+        return new Route(template, Pattern.compile(regex), methods);
+    }
+
+    @Override
+    protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        response.setHeader("Docker-Distribution-API-Version", "registry/2.0");
+        String path = request.getPathInfo(); // decoded and normalised by the container, after /v2
+        try {
+            if (path == null || path.equals("/")) {
+                observe(request, "/v2/");
+                base(request, response);
+                return;
+            }
+            dispatch(request, response, path.substring(1));
+        } catch (RegistryException e) {
+            writeError(response, e.status(), e.code(), e.getMessage(), e.detail(), e.headers());
+        } catch (InvalidNameException e) {
+            writeError(response, 400, ErrorCode.NAME_INVALID, e.getMessage(), null, Map.of());
+        } catch (InvalidDigestException e) {
+            writeError(response, 400, ErrorCode.DIGEST_INVALID, e.getMessage(), null, Map.of());
+        } catch (ClientAbortException e) {
+            log.debug("client went away: {} {}", request.getMethod(), request.getRequestURI());
+        } catch (RuntimeException | IOException e) {
+            log.error("{} {} failed", request.getMethod(), request.getRequestURI(), e);
+            writeError(response, 500, ErrorCode.UNKNOWN, "internal error; the registry log has the details",
+                    null, Map.of());
+        }
+    }
+
+    private void dispatch(HttpServletRequest request, HttpServletResponse response, String path) throws IOException {
+        for (Route route : routes) {
+            Matcher m = route.pattern().matcher(path);
+            if (!m.matches()) {
+                continue;
+            }
+            observe(request, route.template());
+            Handler handler = route.methods().get(request.getMethod());
+            if (handler == null) {
+                response.setHeader("Allow", String.join(", ", route.methods().keySet()));
+                throw new RegistryException(ErrorCode.UNSUPPORTED, 405,
+                        request.getMethod() + " is not supported on " + route.template(), null, Map.of());
+            }
+            RepositoryName name = m.groupCount() >= 1 ? RepositoryName.of(m.group(1)) : null;
+            String reference = m.groupCount() >= 2 ? m.group(2) : null;
+            handler.handle(new Exchange(request, response, name, reference));
+            return;
+        }
+        observe(request, "/v2/**");
+        throw new RegistryException(ErrorCode.UNSUPPORTED, 404, "no such endpoint in the distribution API",
+                null, Map.of());
+    }
+
+    private static void base(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        if (!request.getMethod().equals("GET") && !request.getMethod().equals("HEAD")) {
+            throw new RegistryException(ErrorCode.UNSUPPORTED, 405, "only GET and HEAD on /v2/", null, Map.of());
+        }
+        response.setStatus(200);
+        response.setContentType("application/json");
+        response.setContentLength(2);
+        if (request.getMethod().equals("GET")) {
+            response.getOutputStream().write("{}".getBytes());
+        }
+    }
+
+    /** Tags the request's metrics with the route template instead of the raw path. */
+    private static void observe(HttpServletRequest request, String template) {
+        ServerHttpObservationFilter.findObservationContext(request).ifPresent(c -> c.setPathPattern(template));
+    }
+
+    static void writeError(HttpServletResponse response, int status, ErrorCode code, String message, Object detail,
+                           Map<String, String> headers) throws IOException {
+        if (response.isCommitted()) {
+            log.warn("cannot report {} after the response started: {}", code, message);
+            return;
+        }
+        response.reset();
+        response.setHeader("Docker-Distribution-API-Version", "registry/2.0");
+        headers.forEach(response::setHeader);
+        Map<String, Object> error = new LinkedHashMap<>();
+        error.put("code", code.name());
+        error.put("message", message == null ? code.message() : message);
+        if (detail != null) {
+            error.put("detail", detail);
+        }
+        byte[] body = Json.MAPPER.writeValueAsBytes(Map.of("errors", List.of(error)));
+        response.setStatus(status);
+        response.setContentType("application/json");
+        response.setContentLength(body.length);
+        response.getOutputStream().write(body);
+    }
+}

@@ -1,0 +1,36 @@
+package io.stevedore.registry.distribution;
+
+/** The distribution spec's error codes, with the status each is answered with by default. */
+public enum ErrorCode {
+    BLOB_UNKNOWN(404, "blob unknown to registry"),
+    BLOB_UPLOAD_INVALID(400, "blob upload invalid"),
+    BLOB_UPLOAD_UNKNOWN(404, "blob upload unknown to registry"),
+    DIGEST_INVALID(400, "provided digest did not match uploaded content"),
+    MANIFEST_BLOB_UNKNOWN(400, "manifest references a manifest or blob unknown to registry"),
+    MANIFEST_INVALID(400, "manifest invalid"),
+    MANIFEST_UNKNOWN(404, "manifest unknown to registry"),
+    NAME_INVALID(400, "invalid repository name"),
+    NAME_UNKNOWN(404, "repository name not known to registry"),
+    SIZE_INVALID(400, "provided length did not match content length"),
+    UNAUTHORIZED(401, "authentication required"),
+    DENIED(403, "requested access to the resource is denied"),
+    UNSUPPORTED(405, "the operation is unsupported"),
+    TOOMANYREQUESTS(429, "too many requests"),
+    UNKNOWN(500, "unknown error");
+
+    private final int status;
+    private final String message;
+
+    ErrorCode(int status, String message) {
+        this.status = status;
+        this.message = message;
+    }
+
+    public int status() {
+        return status;
+    }
+
+    public String message() {
+        return message;
+    }
+}

@@ -1,0 +1,163 @@
+package io.stevedore.registry.distribution;
+
+import io.stevedore.oci.Descriptor;
+import io.stevedore.oci.Digest;
+import io.stevedore.oci.InvalidManifestException;
+import io.stevedore.oci.InvalidNameException;
+import io.stevedore.oci.Manifest;
+import io.stevedore.oci.ManifestParser;
+import io.stevedore.oci.Reference;
+import io.stevedore.registry.metadata.BlobRecordStore;
+import io.stevedore.registry.metadata.ManifestStore;
+import io.stevedore.registry.metadata.ManifestStore.StoredManifest;
+import io.stevedore.registry.metadata.RepositoryStore;
+import io.stevedore.registry.metadata.TagStore;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/** GET, HEAD, PUT and DELETE of {@code /v2/<name>/manifests/<reference>}. */
+@Component
+class ManifestHandler {
+    /** The spec's suggested limit; larger manifests are refused with 413. */
+    static final int MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
+
+    private final RepositoryStore repositories;
+    private final BlobRecordStore blobs;
+    private final ManifestStore manifests;
+    private final TagStore tags;
+    private final TransactionTemplate transaction;
+
+    ManifestHandler(RepositoryStore repositories, BlobRecordStore blobs, ManifestStore manifests, TagStore tags,
+                    TransactionTemplate transaction) {
+        this.repositories = repositories;
+        this.blobs = blobs;
+        this.manifests = manifests;
+        this.tags = tags;
+        this.transaction = transaction;
+    }
+
+    void get(Exchange x, boolean head) throws IOException {
+        Reference ref = reference(x, ErrorCode.MANIFEST_UNKNOWN);
+        Optional<StoredManifest> found = ref.isDigest()
+                ? manifests.findByDigest(x.repository(), ref.digest())
+                : manifests.findByTag(x.repository(), ref.tag().value());
+        StoredManifest manifest = found.orElseThrow(() -> new RegistryException(ErrorCode.MANIFEST_UNKNOWN,
+                "manifest unknown to registry", Map.of("name", x.repository(), "reference", ref.toString())));
+        x.status(HttpServletResponse.SC_OK);
+        x.response().setContentType(manifest.mediaType());
+        x.header("Docker-Content-Digest", manifest.digest());
+        x.header("ETag", "\"" + manifest.digest() + "\"");
+        x.response().setContentLength(manifest.content().length);
+        if (!head) {
+            x.response().getOutputStream().write(manifest.content());
+        }
+    }
+
+    void put(Exchange x) throws IOException {
+        Reference ref = reference(x, ErrorCode.MANIFEST_INVALID);
+        byte[] content = readLimited(x);
+        String contentType = x.request().getContentType();
+        Manifest manifest;
+        try {
+            manifest = ManifestParser.parse(content, contentType);
+        } catch (InvalidManifestException e) {
+            throw new RegistryException(ErrorCode.MANIFEST_INVALID, e.getMessage());
+        }
+        Digest digest = Digest.of(ref.isDigest() ? ref.digest().algorithm() : "sha256", content);
+        if (ref.isDigest() && !ref.digest().equals(digest)) {
+            throw new RegistryException(ErrorCode.DIGEST_INVALID, "the manifest's digest is " + digest
+                    + ", not " + ref.digest(), Map.of("expected", ref.digest().toString(), "actual", digest.toString()));
+        }
+        transaction.executeWithoutResult(status -> {
+            long repositoryId = repositories.findOrCreate(x.name());
+            requireReferencedContent(repositoryId, manifest);
+            long id = manifests.insert(repositoryId, digest, manifest.mediaType(), content, manifest);
+            if (!ref.isDigest()) {
+                tags.put(repositoryId, ref.tag().value(), id);
+            }
+        });
+        x.status(HttpServletResponse.SC_CREATED);
+        x.header("Location", "/v2/" + x.repository() + "/manifests/" + digest);
+        x.header("Docker-Content-Digest", digest.toString());
+        if (manifest.subject() != null) {
+            x.header("OCI-Subject", manifest.subject().digest().toString());
+        }
+        x.response().setContentLength(0);
+    }
+
+    /**
+     * Every blob and child manifest must already be in the repository, so a pull of what we
+     * accept never finds something missing. The rows found are locked until the transaction ends.
+     */
+    private void requireReferencedContent(long repositoryId, Manifest manifest) {
+        List<String> required = manifest.requiredBlobs().map(d -> d.digest().toString()).distinct().toList();
+        Set<String> present = blobs.lockLinked(repositoryId, required);
+        for (String digest : required) {
+            if (!present.contains(digest)) {
+                throw new RegistryException(ErrorCode.MANIFEST_BLOB_UNKNOWN,
+                        "manifest references a blob unknown to the repository", Map.of("digest", digest));
+            }
+        }
+        List<String> children = manifest.manifests().stream().map(Descriptor::digest).map(Digest::toString)
+                .distinct().toList();
+        Set<String> existing = manifests.lockExisting(repositoryId, children);
+        for (String digest : children) {
+            if (!existing.contains(digest)) {
+                throw new RegistryException(ErrorCode.MANIFEST_BLOB_UNKNOWN,
+                        "index references a manifest unknown to the repository", Map.of("digest", digest));
+            }
+        }
+    }
+
+    private static byte[] readLimited(Exchange x) throws IOException {
+        if (x.contentLength() > MAX_MANIFEST_BYTES) {
+            throw tooLarge();
+        }
+        try (InputStream in = x.request().getInputStream()) {
+            byte[] content = in.readNBytes(MAX_MANIFEST_BYTES + 1);
+            if (content.length > MAX_MANIFEST_BYTES) {
+                throw tooLarge();
+            }
+            return content;
+        }
+    }
+
+    private static RegistryException tooLarge() {
+        return new RegistryException(ErrorCode.MANIFEST_INVALID, 413,
+                "manifest is larger than the " + MAX_MANIFEST_BYTES + " byte limit", null, Map.of());
+    }
+
+    /** Deleting by digest removes the manifest and its tags; by tag, only the tag. */
+    void delete(Exchange x) {
+        Reference ref = reference(x, ErrorCode.MANIFEST_UNKNOWN);
+        boolean deleted = ref.isDigest()
+                ? manifests.delete(x.repository(), ref.digest())
+                : tags.delete(x.repository(), ref.tag().value());
+        if (!deleted) {
+            throw new RegistryException(ErrorCode.MANIFEST_UNKNOWN, "manifest unknown to registry",
+                    Map.of("name", x.repository(), "reference", ref.toString()));
+        }
+        x.status(HttpServletResponse.SC_ACCEPTED);
+        x.response().setContentLength(0);
+    }
+
+    /** A digest that is malformed is DIGEST_INVALID; a tag that is malformed gets {@code badTag}. */
+    private static Reference reference(Exchange x, ErrorCode badTag) {
+        String text = x.reference();
+        if (Digest.looksLikeDigest(text)) {
+            return new Reference(null, Exchange.digest(text));
+        }
+        try {
+            return Reference.parse(text);
+        } catch (InvalidNameException e) {
+            throw new RegistryException(badTag, e.getMessage());
+        }
+    }
+}

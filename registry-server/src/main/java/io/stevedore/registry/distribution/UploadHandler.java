@@ -1,0 +1,239 @@
+package io.stevedore.registry.distribution;
+
+import io.stevedore.oci.Digest;
+import io.stevedore.oci.InvalidNameException;
+import io.stevedore.oci.RepositoryName;
+import io.stevedore.registry.metadata.BlobRecordStore;
+import io.stevedore.registry.metadata.RepositoryStore;
+import io.stevedore.registry.metadata.UploadStore;
+import io.stevedore.registry.metadata.UploadStore.Upload;
+import io.stevedore.storage.BlobStore;
+import io.stevedore.storage.DigestMismatchException;
+import io.stevedore.storage.UploadIds;
+import io.stevedore.storage.UploadWriter;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.springframework.stereotype.Component;
+
+/**
+ * Blob uploads: {@code POST /v2/<name>/blobs/uploads/} (start, monolithic, mount) and
+ * PATCH / PUT / GET / DELETE of {@code /v2/<name>/blobs/uploads/<uuid>}.
+ *
+ * <p>Session state lives in PostgreSQL (the row) and the blob store (the bytes), so any replica,
+ * or this one after a restart, continues a session. Requests on one session are serialised here
+ * by a lock per session; the blob store checks the digest before anything becomes visible.
+ */
+@Component
+class UploadHandler {
+    private static final Pattern CONTENT_RANGE = Pattern.compile("(?:bytes )?(\\d+)-(\\d+)(?:/(?:\\d+|\\*))?");
+    private static final int LOCK_STRIPES = 256;
+
+    private final RepositoryStore repositories;
+    private final BlobRecordStore blobs;
+    private final UploadStore uploads;
+    private final BlobStore store;
+    private final ReentrantLock[] locks = new ReentrantLock[LOCK_STRIPES];
+
+    UploadHandler(RepositoryStore repositories, BlobRecordStore blobs, UploadStore uploads, BlobStore store) {
+        this.repositories = repositories;
+        this.blobs = blobs;
+        this.uploads = uploads;
+        this.store = store;
+        for (int i = 0; i < LOCK_STRIPES; i++) {
+            locks[i] = new ReentrantLock();
+        }
+    }
+
+    void start(Exchange x) throws IOException {
+        String mount = x.param("mount");
+        if (mount != null && mount(x, Exchange.digest(mount), x.param("from"))) {
+            return;
+        }
+        String digestParam = x.param("digest");
+        if (digestParam != null) {
+            monolithic(x, Exchange.digest(digestParam));
+            return;
+        }
+        long repositoryId = repositories.findOrCreate(x.name());
+        UUID id = UUID.randomUUID();
+        uploads.create(id, repositoryId);
+        answerInProgress(x, HttpServletResponse.SC_ACCEPTED, id, 0);
+    }
+
+    /** Links an existing blob into the repository; false if it cannot be mounted. */
+    private boolean mount(Exchange x, Digest digest, String from) {
+        Optional<Long> size;
+        if (from == null || from.isEmpty()) {
+            size = blobs.size(digest); // automatic mount: the blob exists somewhere in this registry
+        } else {
+            try {
+                size = blobs.sizeIn(RepositoryName.of(from).value(), digest);
+            } catch (InvalidNameException e) {
+                size = Optional.empty(); // an unusable 'from' means no mount, not an error
+            }
+        }
+        if (size.isEmpty()) {
+            return false;
+        }
+        blobs.link(repositories.findOrCreate(x.name()), digest);
+        answerCreated(x, digest);
+        return true;
+    }
+
+    /** POST with {@code ?digest=}: the whole blob in one request. */
+    private void monolithic(Exchange x, Digest digest) throws IOException {
+        long repositoryId = repositories.findOrCreate(x.name());
+        long size;
+        try (UploadWriter writer = store.upload(UploadIds.newId())) {
+            writer.append(x.request().getInputStream());
+            checkDeclaredLength(x, writer, 0);
+            size = commit(writer, digest);
+        }
+        blobs.linkNew(repositoryId, digest, size);
+        answerCreated(x, digest);
+    }
+
+    void patch(Exchange x) throws IOException {
+        Upload upload = find(x);
+        ReentrantLock lock = lock(upload.id());
+        lock.lock();
+        try (UploadWriter writer = store.upload(upload.id().toString())) {
+            long before = writer.size();
+            checkContentRange(x, upload, before);
+            writer.append(x.request().getInputStream());
+            uploads.updateSize(upload.id(), writer.size());
+            checkDeclaredLength(x, writer, before);
+            answerInProgress(x, HttpServletResponse.SC_ACCEPTED, upload.id(), writer.size());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    void put(Exchange x) throws IOException {
+        String digestParam = x.param("digest");
+        if (digestParam == null) {
+            throw new RegistryException(ErrorCode.DIGEST_INVALID, "the digest query parameter is required");
+        }
+        Digest digest = Exchange.digest(digestParam);
+        Upload upload = find(x);
+        ReentrantLock lock = lock(upload.id());
+        lock.lock();
+        long size;
+        try (UploadWriter writer = store.upload(upload.id().toString())) {
+            long before = writer.size();
+            checkContentRange(x, upload, before);
+            writer.append(x.request().getInputStream());
+            checkDeclaredLength(x, writer, before);
+            try {
+                size = commit(writer, digest);
+            } finally {
+                uploads.delete(upload.id()); // committed or failed, the session is over
+            }
+        } finally {
+            lock.unlock();
+        }
+        blobs.linkNew(upload.repositoryId(), digest, size);
+        answerCreated(x, digest);
+    }
+
+    void status(Exchange x) {
+        Upload upload = find(x);
+        answerInProgress(x, HttpServletResponse.SC_NO_CONTENT, upload.id(), upload.size());
+    }
+
+    void cancel(Exchange x) throws IOException {
+        Upload upload = find(x);
+        ReentrantLock lock = lock(upload.id());
+        lock.lock();
+        try (UploadWriter writer = store.upload(upload.id().toString())) {
+            writer.cancel();
+            uploads.delete(upload.id());
+        } finally {
+            lock.unlock();
+        }
+        x.status(HttpServletResponse.SC_NO_CONTENT);
+    }
+
+    private long commit(UploadWriter writer, Digest digest) throws IOException {
+        try {
+            return writer.commit(digest);
+        } catch (DigestMismatchException e) {
+            throw new RegistryException(ErrorCode.DIGEST_INVALID, e.getMessage(),
+                    Map.of("expected", digest.toString(), "actual", e.actual().toString()));
+        }
+    }
+
+    private Upload find(Exchange x) {
+        String id = x.reference();
+        if (!UploadIds.isValid(id)) {
+            throw unknownUpload();
+        }
+        return uploads.find(x.repository(), UUID.fromString(id)).orElseThrow(UploadHandler::unknownUpload);
+    }
+
+    private static RegistryException unknownUpload() {
+        return new RegistryException(ErrorCode.BLOB_UPLOAD_UNKNOWN, "blob upload unknown to registry");
+    }
+
+    private ReentrantLock lock(UUID id) {
+        return locks[Math.floorMod(id.hashCode(), LOCK_STRIPES)];
+    }
+
+    /** A chunk must start where the session stands: anything else is out of order (416). */
+    private void checkContentRange(Exchange x, Upload upload, long size) {
+        String header = x.request().getHeader("Content-Range");
+        if (header == null) {
+            return;
+        }
+        Matcher m = CONTENT_RANGE.matcher(header.trim());
+        if (!m.matches()) {
+            throw new RegistryException(ErrorCode.BLOB_UPLOAD_INVALID, "malformed Content-Range: expected start-end");
+        }
+        long start = Long.parseLong(m.group(1));
+        long end = Long.parseLong(m.group(2));
+        if (start != size || end < start) {
+            throw new RegistryException(ErrorCode.BLOB_UPLOAD_INVALID, 416,
+                    "chunk out of order: the upload holds " + size + " bytes, the chunk starts at " + start,
+                    Map.of("size", size), progressHeaders(x, upload.id(), size));
+        }
+        long declared = x.contentLength();
+        if (declared >= 0 && declared != end - start + 1) {
+            throw new RegistryException(ErrorCode.SIZE_INVALID, "Content-Range covers " + (end - start + 1)
+                    + " bytes but Content-Length is " + declared);
+        }
+    }
+
+    /** A body shorter or longer than its Content-Length is a broken request. */
+    private static void checkDeclaredLength(Exchange x, UploadWriter writer, long before) {
+        long declared = x.contentLength();
+        if (declared >= 0 && writer.size() - before != declared) {
+            throw new RegistryException(ErrorCode.SIZE_INVALID, "received " + (writer.size() - before)
+                    + " bytes but Content-Length is " + declared);
+        }
+    }
+
+    private void answerInProgress(Exchange x, int status, UUID id, long size) {
+        x.status(status);
+        progressHeaders(x, id, size).forEach(x::header);
+        x.response().setContentLength(0);
+    }
+
+    private static Map<String, String> progressHeaders(Exchange x, UUID id, long size) {
+        return Map.of("Location", "/v2/" + x.repository() + "/blobs/uploads/" + id,
+                "Range", "0-" + Math.max(0, size - 1),
+                "Docker-Upload-UUID", id.toString());
+    }
+
+    private static void answerCreated(Exchange x, Digest digest) {
+        x.status(HttpServletResponse.SC_CREATED);
+        x.header("Location", "/v2/" + x.repository() + "/blobs/" + digest);
+        x.header("Docker-Content-Digest", digest.toString());
+        x.response().setContentLength(0);
+    }
+}

@@ -1,0 +1,133 @@
+package io.stevedore.registry.metadata;
+
+import io.stevedore.json.Json;
+import io.stevedore.oci.Descriptor;
+import io.stevedore.oci.Digest;
+import io.stevedore.oci.Manifest;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Repository;
+import tools.jackson.core.type.TypeReference;
+
+/** Manifests, byte-exact, with what they refer to. */
+@Repository
+public class ManifestStore {
+    private static final TypeReference<Map<String, String>> ANNOTATIONS = new TypeReference<>() {
+    };
+    private final JdbcClient jdbc;
+
+    public ManifestStore(JdbcClient jdbc) {
+        this.jdbc = jdbc;
+    }
+
+    public record StoredManifest(long id, String digest, String mediaType, byte[] content) {
+    }
+
+    /** A manifest that names another as its subject, as the referrers API lists it. */
+    public record Referrer(String mediaType, String digest, long size, String artifactType,
+                           Map<String, String> annotations) {
+    }
+
+    public Optional<StoredManifest> findByDigest(String repository, Digest digest) {
+        return jdbc.sql("""
+                select m.id, m.digest, m.media_type, m.content from manifests m
+                join repositories r on r.id = m.repository_id
+                where r.name = ? and m.digest = ?""")
+                .params(repository, digest.toString())
+                .query((rs, n) -> new StoredManifest(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getBytes(4)))
+                .optional();
+    }
+
+    public Optional<StoredManifest> findByTag(String repository, String tag) {
+        return jdbc.sql("""
+                select m.id, m.digest, m.media_type, m.content from tags t
+                join repositories r on r.id = t.repository_id
+                join manifests m on m.id = t.manifest_id
+                where r.name = ? and t.name = ?""")
+                .params(repository, tag)
+                .query((rs, n) -> new StoredManifest(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getBytes(4)))
+                .optional();
+    }
+
+    /**
+     * Stores the manifest unless the repository already holds these exact bytes; returns its id.
+     * Its references are written in the same transaction as the row.
+     */
+    public long insert(long repositoryId, Digest digest, String mediaType, byte[] content, Manifest parsed) {
+        Optional<Long> created = jdbc.sql("""
+                insert into manifests (repository_id, digest, media_type, artifact_type, size, content,
+                                       subject_digest, annotations)
+                values (?, ?, ?, ?, ?, ?, ?, cast(? as jsonb))
+                on conflict (repository_id, digest) do nothing
+                returning id""")
+                .params(repositoryId, digest.toString(), mediaType, parsed.artifactType(), content.length, content,
+                        parsed.subject() == null ? null : parsed.subject().digest().toString(),
+                        parsed.annotations().isEmpty() ? null : Json.MAPPER.writeValueAsString(parsed.annotations()))
+                .query(Long.class).optional();
+        if (created.isEmpty()) {
+            return jdbc.sql("select id from manifests where repository_id = ? and digest = ?")
+                    .params(repositoryId, digest.toString()).query(Long.class).single();
+        }
+        long id = created.get();
+        int position = 0;
+        if (parsed.config() != null) {
+            insertReference(id, position++, "config", parsed.config());
+        }
+        for (Descriptor layer : parsed.layers()) {
+            insertReference(id, position++, "layer", layer);
+        }
+        for (Descriptor child : parsed.manifests()) {
+            insertReference(id, position++, "manifest", child);
+        }
+        return id;
+    }
+
+    private void insertReference(long manifestId, int position, String kind, Descriptor d) {
+        jdbc.sql("""
+                insert into manifest_references (manifest_id, position, kind, digest, media_type, size)
+                values (?, ?, ?, ?, ?, ?)""")
+                .params(manifestId, position, kind, d.digest().toString(), d.mediaType(), d.size()).update();
+    }
+
+    /** Which of the digests are manifests in the repository, locked against deletion until commit. */
+    public Set<String> lockExisting(long repositoryId, Collection<String> digests) {
+        if (digests.isEmpty()) {
+            return Set.of();
+        }
+        return new HashSet<>(jdbc.sql("""
+                select digest from manifests where repository_id = ? and digest = any (?) for share""")
+                .params(repositoryId, digests.toArray(String[]::new)).query(String.class).list());
+    }
+
+    /** Deletes the manifest and, with it, every tag pointing at it. */
+    public boolean delete(String repository, Digest digest) {
+        return jdbc.sql("""
+                delete from manifests m using repositories r
+                where r.id = m.repository_id and r.name = ? and m.digest = ?""")
+                .params(repository, digest.toString()).update() > 0;
+    }
+
+    /** Manifests of the repository whose subject is {@code subject}, optionally of one artifact type. */
+    public List<Referrer> referrers(String repository, Digest subject, String artifactType) {
+        List<Object> params = new ArrayList<>(List.of(repository, subject.toString()));
+        String filter = "";
+        if (artifactType != null) {
+            filter = " and m.artifact_type = ?";
+            params.add(artifactType);
+        }
+        return jdbc.sql("""
+                select m.media_type, m.digest, m.size, m.artifact_type, m.annotations::text from manifests m
+                join repositories r on r.id = m.repository_id
+                where r.name = ? and m.subject_digest = ?""" + filter + " order by m.digest")
+                .params(params)
+                .query((rs, n) -> new Referrer(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getString(4),
+                        rs.getString(5) == null ? Map.of() : Json.MAPPER.readValue(rs.getString(5), ANNOTATIONS)))
+                .list();
+    }
+}

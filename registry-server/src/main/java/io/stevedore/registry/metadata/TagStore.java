@@ -1,0 +1,37 @@
+package io.stevedore.registry.metadata;
+
+import java.util.List;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Repository;
+
+/** Tags: a name in a repository pointing at one manifest. */
+@Repository
+public class TagStore {
+    private final JdbcClient jdbc;
+
+    public TagStore(JdbcClient jdbc) {
+        this.jdbc = jdbc;
+    }
+
+    /** Points the tag at the manifest; the last of concurrent pushes of one tag wins, whole. */
+    public void put(long repositoryId, String tag, long manifestId) {
+        jdbc.sql("""
+                insert into tags (repository_id, name, manifest_id) values (?, ?, ?)
+                on conflict (repository_id, name) do update
+                set manifest_id = excluded.manifest_id, updated_at = now()""")
+                .params(repositoryId, tag, manifestId).update();
+    }
+
+    /** Tags of the repository in byte order, those after {@code last}, at most {@code limit}. */
+    public List<String> list(long repositoryId, String last, int limit) {
+        return jdbc.sql("select name from tags where repository_id = ? and name > ? order by name limit ?")
+                .params(repositoryId, last == null ? "" : last, limit).query(String.class).list();
+    }
+
+    public boolean delete(String repository, String tag) {
+        return jdbc.sql("""
+                delete from tags t using repositories r
+                where r.id = t.repository_id and r.name = ? and t.name = ?""")
+                .params(repository, tag).update() > 0;
+    }
+}

@@ -1,0 +1,41 @@
+package io.stevedore.registry.metadata;
+
+import java.util.Optional;
+import java.util.UUID;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Repository;
+
+/** Upload sessions, shared by every replica. */
+@Repository
+public class UploadStore {
+    private final JdbcClient jdbc;
+
+    public UploadStore(JdbcClient jdbc) {
+        this.jdbc = jdbc;
+    }
+
+    public record Upload(UUID id, long repositoryId, long size) {
+    }
+
+    public void create(UUID id, long repositoryId) {
+        jdbc.sql("insert into uploads (id, repository_id) values (?, ?)").params(id, repositoryId).update();
+    }
+
+    /** The session if it exists and belongs to the named repository. */
+    public Optional<Upload> find(String repository, UUID id) {
+        return jdbc.sql("""
+                select u.id, u.repository_id, u.size from uploads u join repositories r on r.id = u.repository_id
+                where u.id = ? and r.name = ?""")
+                .params(id, repository)
+                .query((rs, n) -> new Upload(rs.getObject(1, UUID.class), rs.getLong(2), rs.getLong(3)))
+                .optional();
+    }
+
+    public void updateSize(UUID id, long size) {
+        jdbc.sql("update uploads set size = ?, updated_at = now() where id = ?").params(size, id).update();
+    }
+
+    public void delete(UUID id) {
+        jdbc.sql("delete from uploads where id = ?").param(id).update();
+    }
+}
