@@ -20,6 +20,7 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.springframework.stereotype.Component;
+import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * Blob uploads: {@code POST /v2/<name>/blobs/uploads/} (start, monolithic, mount) and
@@ -38,9 +39,12 @@ class UploadHandler {
     private final BlobRecordStore blobs;
     private final UploadStore uploads;
     private final BlobStore store;
+    private final TransactionTemplate transaction;
     private final ReentrantLock[] locks = new ReentrantLock[LOCK_STRIPES];
 
-    UploadHandler(RepositoryStore repositories, BlobRecordStore blobs, UploadStore uploads, BlobStore store) {
+    UploadHandler(RepositoryStore repositories, BlobRecordStore blobs, UploadStore uploads, BlobStore store,
+                  TransactionTemplate transaction) {
+        this.transaction = transaction;
         this.repositories = repositories;
         this.blobs = blobs;
         this.uploads = uploads;
@@ -95,7 +99,7 @@ class UploadHandler {
             checkDeclaredLength(x, writer, 0);
             size = commit(writer, digest);
         }
-        blobs.linkNew(repositoryId, digest, size);
+        transaction.executeWithoutResult(s -> blobs.linkNew(repositoryId, digest, size));
         answerCreated(x, digest);
     }
 
@@ -124,21 +128,26 @@ class UploadHandler {
         Upload upload = find(x);
         ReentrantLock lock = lock(upload.id());
         lock.lock();
-        long size;
         try (UploadWriter writer = store.upload(upload.id().toString())) {
             long before = writer.size();
             checkContentRange(x, upload, before);
             writer.append(x.request().getInputStream());
             checkDeclaredLength(x, writer, before);
+            long size;
             try {
                 size = commit(writer, digest);
-            } finally {
-                uploads.delete(upload.id()); // committed or failed, the session is over
+            } catch (RuntimeException | IOException e) {
+                uploads.delete(upload.id()); // the store has dropped the session's bytes
+                throw e;
             }
+            // One transaction: the blob becomes visible exactly when its session disappears.
+            transaction.executeWithoutResult(s -> {
+                blobs.linkNew(upload.repositoryId(), digest, size);
+                uploads.delete(upload.id());
+            });
         } finally {
             lock.unlock();
         }
-        blobs.linkNew(upload.repositoryId(), digest, size);
         answerCreated(x, digest);
     }
 
