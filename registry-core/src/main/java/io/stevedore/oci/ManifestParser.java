@@ -34,7 +34,7 @@ public final class ManifestParser {
         }
         String declared = text(root, "mediaType");
         String type = contentType == null || contentType.isBlank() ? null : stripParameters(contentType);
-        if (type != null && MediaTypes.SCHEMA1.contains(type) || MediaTypes.SCHEMA1.contains(declared)
+        if (MediaTypes.isSchema1(type) || MediaTypes.isSchema1(declared)
                 || root.path("schemaVersion").asInt(-1) == 1) {
             throw new InvalidManifestException("Docker schema 1 manifests are not supported: "
                     + "push with a current client, which sends schema 2 or OCI manifests");

@@ -25,8 +25,13 @@ public final class MediaTypes {
     private MediaTypes() {
     }
 
+    // Set.of(...).contains(null) throws, and a client may send no media type at all.
     public static boolean isManifest(String mediaType) {
-        return IMAGE_MANIFESTS.contains(mediaType) || INDEXES.contains(mediaType);
+        return mediaType != null && (IMAGE_MANIFESTS.contains(mediaType) || INDEXES.contains(mediaType));
+    }
+
+    public static boolean isSchema1(String mediaType) {
+        return mediaType != null && SCHEMA1.contains(mediaType);
     }
 
     /** Layers that by convention live elsewhere and that a registry need not hold. */
