@@ -75,24 +75,33 @@ public class ManifestStore {
                     .params(repositoryId, digest.toString()).query(Long.class).single();
         }
         long id = created.get();
-        int position = 0;
-        if (parsed.config() != null) {
-            insertReference(id, position++, "config", parsed.config());
-        }
-        for (Descriptor layer : parsed.layers()) {
-            insertReference(id, position++, "layer", layer);
-        }
-        for (Descriptor child : parsed.manifests()) {
-            insertReference(id, position++, "manifest", child);
-        }
+        insertReferences(id, parsed);
         return id;
     }
 
-    private void insertReference(long manifestId, int position, String kind, Descriptor d) {
+    /** All references in one statement: a manifest push is a handful of round trips, not one per layer. */
+    private void insertReferences(long manifestId, Manifest parsed) {
+        List<String> kinds = new ArrayList<>();
+        List<Descriptor> descriptors = new ArrayList<>();
+        if (parsed.config() != null) {
+            kinds.add("config");
+            descriptors.add(parsed.config());
+        }
+        parsed.layers().forEach(d -> { kinds.add("layer"); descriptors.add(d); });
+        parsed.manifests().forEach(d -> { kinds.add("manifest"); descriptors.add(d); });
+        if (descriptors.isEmpty()) {
+            return;
+        }
         jdbc.sql("""
                 insert into manifest_references (manifest_id, position, kind, digest, media_type, size)
-                values (?, ?, ?, ?, ?, ?)""")
-                .params(manifestId, position, kind, d.digest().toString(), d.mediaType(), d.size()).update();
+                select ?, r.ordinality - 1, r.kind, r.digest, r.media_type, r.size
+                from unnest(?::text[], ?::text[], ?::text[], ?::bigint[])
+                     with ordinality as r(kind, digest, media_type, size, ordinality)""")
+                .params(manifestId, kinds.toArray(String[]::new),
+                        descriptors.stream().map(d -> d.digest().toString()).toArray(String[]::new),
+                        descriptors.stream().map(Descriptor::mediaType).toArray(String[]::new),
+                        descriptors.stream().map(Descriptor::size).toArray(Long[]::new))
+                .update();
     }
 
     /** Which of the digests are manifests in the repository, locked against deletion until commit. */
