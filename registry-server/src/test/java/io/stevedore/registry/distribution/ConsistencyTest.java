@@ -1,0 +1,180 @@
+package io.stevedore.registry.distribution;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.stevedore.oci.Digest;
+import io.stevedore.registry.RegistryTestSupport;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpRequest.BodyPublishers;
+import java.net.http.HttpResponse;
+import java.net.http.HttpResponse.BodyHandlers;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.Test;
+import org.springframework.jdbc.core.simple.JdbcClient;
+
+/**
+ * Concurrent pushes of the same content stay consistent, and upload state is shared: a chunked
+ * upload continues on another server process over the same PostgreSQL and storage.
+ */
+class ConsistencyTest extends RegistryTestSupport {
+
+    private static byte[] random(int size) {
+        byte[] bytes = new byte[size];
+        new Random(size).nextBytes(bytes);
+        return bytes;
+    }
+
+    private static HttpResponse<byte[]> send(URI base, String method, String path, byte[] body, String... headers)
+            throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve(path))
+                .method(method, body == null ? BodyPublishers.noBody() : BodyPublishers.ofByteArray(body));
+        if (headers.length > 0) {
+            request.headers(headers);
+        }
+        return http().send(request.build(), BodyHandlers.ofByteArray());
+    }
+
+    private static <T> List<T> concurrently(int n, Callable<T> task) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(n);
+        try {
+            List<Future<T>> futures = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                futures.add(pool.submit(task));
+            }
+            List<T> results = new ArrayList<>();
+            for (Future<T> f : futures) {
+                results.add(f.get());
+            }
+            return results;
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private static Digest pushBlob(URI base, String repo, byte[] content) throws Exception {
+        Digest digest = Digest.sha256(content);
+        HttpResponse<byte[]> r = send(base, "POST", "/v2/" + repo + "/blobs/uploads/?digest=" + digest, content,
+                "Content-Type", "application/octet-stream");
+        assertThat(r.statusCode()).isEqualTo(201);
+        return digest;
+    }
+
+    private static String manifest(Digest config, int configSize, Digest layer, int layerSize, String note) {
+        return """
+                {"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json",
+                 "config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"%s","size":%d},
+                 "layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":"%s","size":%d}],
+                 "annotations":{"note":"%s"}}""".formatted(config, configSize, layer, layerSize, note);
+    }
+
+    @Test
+    void concurrentPushesOfTheSameBlobAllSucceedAndLeaveOneIntactBlob() throws Exception {
+        String repo = "consistency/blob-" + UUID.randomUUID().toString().substring(0, 8);
+        byte[] content = random(3 * 1024 * 1024 + 17);
+        List<Digest> digests = concurrently(8, () -> pushBlob(registryUrl(), repo, content));
+        assertThat(new HashSet<>(digests)).containsExactly(Digest.sha256(content));
+
+        HttpResponse<byte[]> get = send(registryUrl(), "GET", "/v2/" + repo + "/blobs/" + digests.getFirst(), null);
+        assertThat(get.statusCode()).isEqualTo(200);
+        assertThat(Digest.sha256(get.body())).isEqualTo(Digest.sha256(content));
+        if (context() != null) {
+            JdbcClient jdbc = context().getBean(JdbcClient.class);
+            assertThat(jdbc.sql("select count(*) from blobs where digest = ?").param(digests.getFirst().toString())
+                    .query(Long.class).single()).as("stored once").isEqualTo(1);
+        }
+    }
+
+    @Test
+    void concurrentPushesOfOneTagLeaveTheTagOnOneCompleteManifest() throws Exception {
+        String repo = "consistency/tag-" + UUID.randomUUID().toString().substring(0, 8);
+        byte[] config = "{\"architecture\":\"amd64\",\"os\":\"linux\"}".getBytes(StandardCharsets.UTF_8);
+        byte[] layer = random(10_000);
+        Digest configDigest = pushBlob(registryUrl(), repo, config);
+        Digest layerDigest = pushBlob(registryUrl(), repo, layer);
+        Set<String> pushed = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        java.util.concurrent.atomic.AtomicInteger counter = new java.util.concurrent.atomic.AtomicInteger();
+        concurrently(8, () -> {
+            String body = manifest(configDigest, config.length, layerDigest, layer.length, "n" + counter.incrementAndGet());
+            HttpResponse<byte[]> r = send(registryUrl(), "PUT", "/v2/" + repo + "/manifests/latest",
+                    body.getBytes(StandardCharsets.UTF_8), "Content-Type", "application/vnd.oci.image.manifest.v1+json");
+            assertThat(r.statusCode()).isEqualTo(201);
+            pushed.add(r.headers().firstValue("Docker-Content-Digest").orElseThrow());
+            return null;
+        });
+        assertThat(pushed).hasSize(8);
+
+        HttpResponse<byte[]> tagged = send(registryUrl(), "GET", "/v2/" + repo + "/manifests/latest", null,
+                "Accept", "application/vnd.oci.image.manifest.v1+json");
+        assertThat(tagged.statusCode()).isEqualTo(200);
+        String digest = tagged.headers().firstValue("Docker-Content-Digest").orElseThrow();
+        assertThat(pushed).contains(digest);
+        assertThat(Digest.sha256(tagged.body()).toString()).isEqualTo(digest);
+        for (String d : pushed) {
+            assertThat(send(registryUrl(), "HEAD", "/v2/" + repo + "/manifests/" + d, null).statusCode()).isEqualTo(200);
+        }
+        String tags = new String(send(registryUrl(), "GET", "/v2/" + repo + "/tags/list", null).body(),
+                StandardCharsets.UTF_8);
+        assertThat(tags).isEqualTo("{\"name\":\"" + repo + "\",\"tags\":[\"latest\"]}");
+    }
+
+    @Test
+    void chunkedUploadContinuesOnAnotherReplicaAndItsPushesAreVisibleAtOnce() throws Exception {
+        try (Replica replica = startReplica()) {
+            assumeTrue(replica != null, "needs our own server (not an external registry) to start a replica");
+            URI a = registryUrl();
+            URI b = replica.url();
+            String repo = "consistency/replica-" + UUID.randomUUID().toString().substring(0, 8);
+            byte[] content = random(5 * 1024 * 1024 + 3);
+            int cut1 = 1024 * 1024;
+            int cut2 = 4 * 1024 * 1024;
+
+            HttpResponse<byte[]> start = send(a, "POST", "/v2/" + repo + "/blobs/uploads/", null);
+            assertThat(start.statusCode()).isEqualTo(202);
+            String location = start.headers().firstValue("Location").orElseThrow();
+
+            HttpResponse<byte[]> first = send(b, "PATCH", location, java.util.Arrays.copyOfRange(content, 0, cut1),
+                    "Content-Type", "application/octet-stream", "Content-Range", "0-" + (cut1 - 1));
+            assertThat(first.statusCode()).isEqualTo(202);
+            location = first.headers().firstValue("Location").orElseThrow();
+
+            HttpResponse<byte[]> second = send(a, "PATCH", location, java.util.Arrays.copyOfRange(content, cut1, cut2),
+                    "Content-Type", "application/octet-stream", "Content-Range", cut1 + "-" + (cut2 - 1));
+            assertThat(second.statusCode()).isEqualTo(202);
+            assertThat(second.headers().firstValue("Range")).contains("0-" + (cut2 - 1));
+
+            HttpResponse<byte[]> status = send(b, "GET", location, null);
+            assertThat(status.statusCode()).isEqualTo(204);
+            assertThat(status.headers().firstValue("Range")).contains("0-" + (cut2 - 1));
+
+            Digest digest = Digest.sha256(content);
+            HttpResponse<byte[]> done = send(b, "PUT", location + (location.contains("?") ? "&" : "?") + "digest=" + digest,
+                    java.util.Arrays.copyOfRange(content, cut2, content.length), "Content-Type", "application/octet-stream");
+            assertThat(done.statusCode()).isEqualTo(201);
+
+            HttpResponse<byte[]> pulled = send(a, "GET", "/v2/" + repo + "/blobs/" + digest, null);
+            assertThat(pulled.statusCode()).isEqualTo(200);
+            assertThat(pulled.body()).isEqualTo(content);
+
+            byte[] config = "{}".getBytes(StandardCharsets.UTF_8);
+            Digest configDigest = pushBlob(b, repo, config);
+            String body = manifest(configDigest, config.length, digest, content.length, "replica");
+            assertThat(send(b, "PUT", "/v2/" + repo + "/manifests/v1", body.getBytes(StandardCharsets.UTF_8),
+                    "Content-Type", "application/vnd.oci.image.manifest.v1+json").statusCode()).isEqualTo(201);
+            HttpResponse<byte[]> onA = send(a, "GET", "/v2/" + repo + "/manifests/v1", null);
+            assertThat(onA.statusCode()).isEqualTo(200);
+            assertThat(new String(onA.body(), StandardCharsets.UTF_8)).isEqualTo(body);
+        }
+    }
+}
