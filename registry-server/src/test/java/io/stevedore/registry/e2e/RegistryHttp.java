@@ -31,7 +31,11 @@ final class RegistryHttp {
     record Response(int status, String contentType, String dockerContentDigest, byte[] body) {
 
         JsonNode json() {
-            return Json.MAPPER.readTree(body);
+            return parse(body);
+        }
+
+        static JsonNode parse(byte[] json) {
+            return Json.MAPPER.readTree(json);
         }
     }
 
