@@ -8,6 +8,8 @@ import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -60,8 +62,8 @@ public class DistributionServlet extends HttpServlet {
     @Override
     protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException {
         response.setHeader("Docker-Distribution-API-Version", "registry/2.0");
-        String path = request.getPathInfo(); // decoded and normalised by the container, after /v2
         try {
+            String path = rawPath(request);
             if (path == null || path.equals("/")) {
                 observe(request, "/v2/");
                 base(request, response);
@@ -80,6 +82,27 @@ public class DistributionServlet extends HttpServlet {
             log.error("{} {} failed", request.getMethod(), request.getRequestURI(), e);
             writeError(response, 500, ErrorCode.UNKNOWN, "internal error; the registry log has the details",
                     null, Map.of());
+        }
+    }
+
+    /**
+     * The path after {@code /v2}, percent-decoded but not normalised: the container's path info
+     * resolves {@code spec/../x} to {@code x} and folds {@code a//b}, which would act on another
+     * repository than the one named. Unnormalised, such names fail the name grammar instead.
+     */
+    private static String rawPath(HttpServletRequest request) {
+        String uri = request.getRequestURI().substring(request.getContextPath().length());
+        if (!uri.startsWith("/v2")) {
+            return null;
+        }
+        String rest = uri.substring(3);
+        if (rest.isEmpty()) {
+            return null;
+        }
+        try {
+            return URLDecoder.decode(rest.replace("+", "%2B"), StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            throw new RegistryException(ErrorCode.NAME_INVALID, "malformed percent-encoding in the path");
         }
     }
 
