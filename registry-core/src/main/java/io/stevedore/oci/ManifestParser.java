@@ -52,7 +52,7 @@ public final class ManifestParser {
         }
         Descriptor subject = root.has("subject") ? descriptor(root.get("subject"), "subject") : null;
         String artifactType = text(root, "artifactType");
-        Map<String, String> annotations = annotations(root.get("annotations"));
+        Map<String, String> annotations = annotations(root.get("annotations"), "manifest");
         if (MediaTypes.INDEXES.contains(mediaType)) {
             JsonNode manifests = root.get("manifests");
             if (manifests == null || !manifests.isArray()) {
@@ -111,27 +111,48 @@ public final class ManifestParser {
         if (size == null || !size.isIntegralNumber() || size.longValue() < 0) {
             throw new InvalidManifestException(where + " has no valid size");
         }
-        List<String> urls = new ArrayList<>();
-        node.path("urls").forEach(u -> urls.add(u.asString()));
+        List<String> urls = strings(node.get("urls"), where + ".urls");
         Platform platform = null;
         JsonNode p = node.get("platform");
         if (p != null && p.isObject()) {
-            List<String> features = new ArrayList<>();
-            p.path("os.features").forEach(f -> features.add(f.asString()));
+            List<String> features = strings(p.get("os.features"), where + ".platform.os.features");
             platform = new Platform(text(p, "architecture"), text(p, "os"), text(p, "variant"),
                     text(p, "os.version"), features);
         }
-        return new Descriptor(mediaType, digest, size.longValue(), urls, annotations(node.get("annotations")),
+        return new Descriptor(mediaType, digest, size.longValue(), urls, annotations(node.get("annotations"), where),
                 platform, text(node, "artifactType"));
     }
 
-    private static Map<String, String> annotations(JsonNode node) {
-        if (node == null || !node.isObject()) {
+    private static Map<String, String> annotations(JsonNode node, String where) {
+        if (node == null || node.isNull()) {
             return Map.of();
+        }
+        if (!node.isObject()) {
+            throw new InvalidManifestException(where + ".annotations must be an object of strings");
         }
         Map<String, String> result = new LinkedHashMap<>();
         for (Map.Entry<String, JsonNode> e : node.properties()) {
+            if (!e.getValue().isString()) {
+                throw new InvalidManifestException(where + ".annotations values must be strings");
+            }
             result.put(e.getKey(), e.getValue().asString());
+        }
+        return result;
+    }
+
+    private static List<String> strings(JsonNode node, String where) {
+        if (node == null || node.isNull()) {
+            return List.of();
+        }
+        if (!node.isArray()) {
+            throw new InvalidManifestException(where + " must be an array of strings");
+        }
+        List<String> result = new ArrayList<>(node.size());
+        for (JsonNode item : node) {
+            if (!item.isString()) {
+                throw new InvalidManifestException(where + " must be an array of strings");
+            }
+            result.add(item.asString());
         }
         return result;
     }

@@ -64,7 +64,12 @@ class ManifestParserTest {
                 "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
                         + "\"config\":{\"mediaType\":\"x\",\"digest\":\"sha256:abc\",\"size\":1},\"layers\":[]}",
                 "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
-                        + "\"config\":{\"mediaType\":\"x\",\"digest\":\"" + D1 + "\",\"size\":-1},\"layers\":[]}"}) {
+                        + "\"config\":{\"mediaType\":\"x\",\"digest\":\"" + D1 + "\",\"size\":-1},\"layers\":[]}",
+                "{\"schemaVersion\":2,\"config\":{\"mediaType\":\"x\",\"digest\":\"" + D1 + "\",\"size\":1},"
+                        + "\"layers\":[],\"annotations\":{\"a\":{\"nested\":1}}}",
+                "{\"schemaVersion\":2,\"config\":{\"mediaType\":\"x\",\"digest\":\"" + D1 + "\",\"size\":1,"
+                        + "\"urls\":[1]},\"layers\":[]}",
+                "[".repeat(5000) + "]".repeat(5000)}) {
             assertThatThrownBy(() -> parse(bad, MediaTypes.OCI_MANIFEST)).as(bad)
                     .isInstanceOf(InvalidManifestException.class);
         }

@@ -21,6 +21,8 @@ import org.springframework.stereotype.Component;
 class ListingHandler {
     /** Without {@code n} a listing is complete; this only bounds one query's page. */
     private static final int UNBOUNDED_PAGE = 100_000;
+    /** A larger {@code n} gets this many and a Link to the rest, as the spec allows. */
+    private static final int MAX_PAGE = 100_000;
 
     private final RepositoryStore repositories;
     private final TagStore tags;
@@ -83,11 +85,11 @@ class ListingHandler {
             return null;
         }
         try {
-            int n = Integer.parseInt(text);
+            long n = Long.parseLong(text);
             if (n < 0) {
                 throw new NumberFormatException();
             }
-            return n;
+            return (int) Math.min(n, MAX_PAGE);
         } catch (NumberFormatException e) {
             throw new RegistryException(ErrorCode.UNSUPPORTED, 400, "n must be a non-negative integer", null, Map.of());
         }

@@ -204,8 +204,14 @@ class UploadHandler {
         if (!m.matches()) {
             throw new RegistryException(ErrorCode.BLOB_UPLOAD_INVALID, "malformed Content-Range: expected start-end");
         }
-        long start = Long.parseLong(m.group(1));
-        long end = Long.parseLong(m.group(2));
+        long start;
+        long end;
+        try {
+            start = Long.parseLong(m.group(1));
+            end = Long.parseLong(m.group(2));
+        } catch (NumberFormatException e) {
+            throw new RegistryException(ErrorCode.BLOB_UPLOAD_INVALID, "Content-Range out of range");
+        }
         if (start != size || end < start) {
             throw new RegistryException(ErrorCode.BLOB_UPLOAD_INVALID, 416,
                     "chunk out of order: the upload holds " + size + " bytes, the chunk starts at " + start,

@@ -4,21 +4,40 @@ import java.util.Optional;
 import java.util.UUID;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
+import org.springframework.transaction.support.TransactionTemplate;
 
-/** Upload sessions, shared by every replica. */
+/**
+ * Upload sessions, shared by every replica.
+ *
+ * <p>Starting a session and recording its progress commit without waiting for the WAL flush
+ * ({@code synchronous_commit = off}): should the database crash in that instant, the client
+ * finds its session unknown and restarts that upload, which clients do anyway; no pushed
+ * content is acknowledged by these writes. Finishing a session (the blob becoming visible)
+ * stays fully synchronous.
+ */
 @Repository
 public class UploadStore {
     private final JdbcClient jdbc;
+    private final TransactionTemplate transaction;
 
-    public UploadStore(JdbcClient jdbc) {
+    public UploadStore(JdbcClient jdbc, TransactionTemplate transaction) {
         this.jdbc = jdbc;
+        this.transaction = transaction;
+    }
+
+    private void withoutFlushWait(Runnable write) {
+        transaction.executeWithoutResult(s -> {
+            jdbc.sql("set local synchronous_commit to off").update();
+            write.run();
+        });
     }
 
     public record Upload(UUID id, long repositoryId, long size) {
     }
 
     public void create(UUID id, long repositoryId) {
-        jdbc.sql("insert into uploads (id, repository_id) values (?, ?)").params(id, repositoryId).update();
+        withoutFlushWait(() -> jdbc.sql("insert into uploads (id, repository_id) values (?, ?)")
+                .params(id, repositoryId).update());
     }
 
     /** The session if it exists and belongs to the named repository. */
@@ -32,7 +51,8 @@ public class UploadStore {
     }
 
     public void updateSize(UUID id, long size) {
-        jdbc.sql("update uploads set size = ?, updated_at = now() where id = ?").params(size, id).update();
+        withoutFlushWait(() -> jdbc.sql("update uploads set size = ?, updated_at = now() where id = ?")
+                .params(size, id).update());
     }
 
     public void delete(UUID id) {

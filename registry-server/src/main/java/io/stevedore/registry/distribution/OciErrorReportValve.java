@@ -1,0 +1,38 @@
+package io.stevedore.registry.distribution;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import org.apache.catalina.connector.Request;
+import org.apache.catalina.connector.Response;
+import org.apache.catalina.valves.ErrorReportValve;
+
+/**
+ * Errors Tomcat answers itself, before any servlet runs (a malformed percent-escape or an encoded
+ * slash in the path, oversized headers), get the distribution spec's JSON body too, not
+ * Tomcat's HTML page. Installed as the host's error report valve by {@link TomcatTuning}.
+ */
+public class OciErrorReportValve extends ErrorReportValve {
+
+    @Override
+    protected void report(Request request, Response response, Throwable throwable) {
+        int status = response.getStatus();
+        if (status < 400 || response.getContentWritten() > 0 || !response.setErrorReported()) {
+            return;
+        }
+        String code = status == 400 ? "NAME_INVALID" : status == 404 ? "NAME_UNKNOWN" : "UNSUPPORTED";
+        if (status >= 500) {
+            code = "UNKNOWN";
+        }
+        String message = status == 400 ? "malformed request path or headers" : "request refused";
+        byte[] body = ("{\"errors\":[{\"code\":\"" + code + "\",\"message\":\"" + message + "\"}]}")
+                .getBytes(StandardCharsets.UTF_8);
+        try {
+            response.setContentType("application/json");
+            response.setContentLength(body.length);
+            response.getOutputStream().write(body);
+            response.finishResponse();
+        } catch (IOException | IllegalStateException e) {
+            // the client is gone or the response is no longer ours to write
+        }
+    }
+}
