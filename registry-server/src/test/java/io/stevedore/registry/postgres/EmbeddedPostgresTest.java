@@ -156,6 +156,21 @@ class EmbeddedPostgresTest {
         }
     }
 
+    /** After a container restart pids repeat: the dead server's pid may now be, say, this JVM. */
+    @Test
+    void startsDespiteAStalePidFileNamingAnotherLiveProcess(TestInfo test) throws Exception {
+        Path dataDir = freshDataDir(test);
+        try (EmbeddedPostgres postgres = new EmbeddedPostgres(dataDir, 0, "nobody")) {
+            postgres.start();
+        }
+        Path pidFile = dataDir.resolve("postgres/postmaster.pid");
+        Files.writeString(pidFile, ProcessHandle.current().pid() + "\n" + dataDir.resolve("postgres") + "\n");
+        try (EmbeddedPostgres postgres = new EmbeddedPostgres(dataDir, 0, "nobody")) {
+            assertThat(query(postgres.start(), "SELECT 1")).containsExactly("1");
+            assertThat(postmasterPid(dataDir)).isNotEqualTo(ProcessHandle.current().pid());
+        }
+    }
+
     /** Without this, the second would take the first one's server for an orphan and stop it. */
     @Test
     void refusesADataDirThatAnotherRunningInstanceOwns(TestInfo test) throws Exception {
