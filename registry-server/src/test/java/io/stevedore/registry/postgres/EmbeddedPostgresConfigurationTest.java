@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.zaxxer.hikari.HikariDataSource;
 import io.stevedore.registry.config.RegistryProperties;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
@@ -34,8 +33,8 @@ class EmbeddedPostgresConfigurationTest {
 
     @Test
     void startsPostgresAndProvidesTheOnlyDataSourceWhichFlywayMigrates() throws Exception {
-        Files.createDirectories(EmbeddedPostgresTest.ROOT);
-        Path dataDir = EmbeddedPostgresTest.ROOT.resolve("configuration-" + System.nanoTime());
+        Path dataDir = EmbeddedPostgresTest.ROOT.resolve("configuration");
+        EmbeddedPostgresTest.deleteRecursively(dataDir);
         runner.withPropertyValues("registry.data-dir=" + dataDir,
                         "spring.flyway.locations=classpath:db/embedded-postgres-test")
                 .run(context -> {
@@ -51,6 +50,7 @@ class EmbeddedPostgresConfigurationTest {
                     assertThat(jdbc.queryForObject("SELECT current_database()", String.class)).isEqualTo("stevedore");
                 });
         assertThat(dataDir.resolve("postgres/postmaster.pid")).as("server stopped with the context").doesNotExist();
+        EmbeddedPostgresTest.deleteRecursively(dataDir);
     }
 
     @Test

@@ -23,13 +23,17 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.apache.commons.compress.archivers.tar.TarConstants;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
 
@@ -43,15 +47,30 @@ class EmbeddedPostgresTest {
      */
     static final Path ROOT = Path.of("target", "embedded-postgres-tests").toAbsolutePath();
 
+    /** One per test, emptied before and removed after it: each holds ~100 MB of binaries and cluster. */
+    private Path testDir;
+
     @BeforeAll
     static void createOwnerOnlyRoot() throws IOException {
         Files.createDirectories(ROOT);
         Files.setPosixFilePermissions(ROOT, PosixFilePermissions.fromString("rwx------"));
     }
 
+    @BeforeEach
+    void createTestDir(TestInfo test) throws IOException {
+        testDir = ROOT.resolve(test.getTestMethod().orElseThrow().getName());
+        deleteRecursively(testDir);
+        Files.createDirectories(testDir);
+    }
+
+    @AfterEach
+    void removeTestDir() throws IOException {
+        deleteRecursively(testDir);
+    }
+
     @Test
-    void keepsDataAndPasswordAcrossRestarts(TestInfo test) throws Exception {
-        Path dataDir = freshDataDir(test);
+    void keepsDataAndPasswordAcrossRestarts() throws Exception {
+        Path dataDir = dataDir();
         String password;
         try (EmbeddedPostgres postgres = new EmbeddedPostgres(dataDir, 0, "nobody")) {
             Endpoint endpoint = postgres.start();
@@ -69,12 +88,12 @@ class EmbeddedPostgresTest {
     }
 
     @Test
-    void listensOnTheConfiguredPortOnLoopbackOnlyWithoutUnixSocket(TestInfo test) throws Exception {
+    void listensOnTheConfiguredPortOnLoopbackOnlyWithoutUnixSocket() throws Exception {
         int port;
         try (ServerSocket probe = new ServerSocket(0)) {
             port = probe.getLocalPort();
         }
-        try (EmbeddedPostgres postgres = new EmbeddedPostgres(freshDataDir(test), port, "nobody")) {
+        try (EmbeddedPostgres postgres = new EmbeddedPostgres(dataDir(), port, "nobody")) {
             Endpoint endpoint = postgres.start();
             assertThat(endpoint.jdbcUrl()).isEqualTo("jdbc:postgresql://127.0.0.1:" + port + "/stevedore");
             assertThat(query(endpoint, "SHOW listen_addresses")).containsExactly("127.0.0.1");
@@ -84,9 +103,9 @@ class EmbeddedPostgresTest {
     }
 
     @Test
-    void stopShutsTheServerDown(TestInfo test) throws Exception {
+    void stopShutsTheServerDown() throws Exception {
         Endpoint endpoint;
-        try (EmbeddedPostgres postgres = new EmbeddedPostgres(freshDataDir(test), 0, "nobody")) {
+        try (EmbeddedPostgres postgres = new EmbeddedPostgres(dataDir(), 0, "nobody")) {
             endpoint = postgres.start();
             postgres.stop();
             assertThatThrownBy(postgres::endpoint).isInstanceOf(IllegalStateException.class);
@@ -95,9 +114,9 @@ class EmbeddedPostgresTest {
     }
 
     @Test
-    void runsPostgresAsTheRunAsAccountWhenTheJvmIsRoot(TestInfo test) throws Exception {
+    void runsPostgresAsTheRunAsAccountWhenTheJvmIsRoot() throws Exception {
         assumeThat(ProcessHandle.current().info().user()).contains("root");
-        Path dataDir = freshDataDir(test);
+        Path dataDir = dataDir();
         try (EmbeddedPostgres postgres = new EmbeddedPostgres(dataDir, 0, "nobody")) {
             postgres.start();
             long pid = postmasterPid(dataDir);
@@ -110,19 +129,19 @@ class EmbeddedPostgresTest {
 
     /** The JVM that started PostgreSQL is killed with -9: its server and postmaster.pid stay behind. */
     @Test
-    void recoversAfterTheOwningJvmWasKilled(TestInfo test) throws Exception {
-        Path dataDir = freshDataDir(test);
-        Path ready = dataDir.resolveSibling(dataDir.getFileName() + ".ready");
+    void recoversAfterTheOwningJvmWasKilled() throws Exception {
+        Path dataDir = dataDir();
+        Path ready = testDir.resolve("ready");
         Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), CrashingOwner.class.getName(),
                 dataDir.toString(), ready.toString())
                 .redirectErrorStream(true)
-                .redirectOutput(dataDir.resolveSibling(dataDir.getFileName() + ".child.log").toFile())
+                .redirectOutput(testDir.resolve("child.log").toFile())
                 .start();
         try {
             Instant deadline = Instant.now().plus(Duration.ofMinutes(2));
             while (!Files.exists(ready)) {
-                assertThat(child.isAlive()).as("child JVM alive (see its .child.log)").isTrue();
+                assertThat(child.isAlive()).as("child JVM alive (see " + testDir.resolve("child.log") + ")").isTrue();
                 assertThat(Instant.now()).as("child JVM ready in time").isBefore(deadline);
                 Thread.sleep(100);
             }
@@ -158,8 +177,8 @@ class EmbeddedPostgresTest {
 
     /** After a container restart pids repeat: the dead server's pid may now be, say, this JVM. */
     @Test
-    void startsDespiteAStalePidFileNamingAnotherLiveProcess(TestInfo test) throws Exception {
-        Path dataDir = freshDataDir(test);
+    void startsDespiteAStalePidFileNamingAnotherLiveProcess() throws Exception {
+        Path dataDir = dataDir();
         try (EmbeddedPostgres postgres = new EmbeddedPostgres(dataDir, 0, "nobody")) {
             postgres.start();
         }
@@ -173,8 +192,8 @@ class EmbeddedPostgresTest {
 
     /** Without this, the second would take the first one's server for an orphan and stop it. */
     @Test
-    void refusesADataDirThatAnotherRunningInstanceOwns(TestInfo test) throws Exception {
-        Path dataDir = freshDataDir(test);
+    void refusesADataDirThatAnotherRunningInstanceOwns() throws Exception {
+        Path dataDir = dataDir();
         try (EmbeddedPostgres first = new EmbeddedPostgres(dataDir, 0, "nobody")) {
             Endpoint endpoint = first.start();
             EmbeddedPostgres second = new EmbeddedPostgres(dataDir, 0, "nobody");
@@ -184,8 +203,8 @@ class EmbeddedPostgresTest {
     }
 
     @Test
-    void failureMessageCarriesTheTailOfTheLog(TestInfo test) throws Exception {
-        Path dataDir = freshDataDir(test);
+    void failureMessageCarriesTheTailOfTheLog() throws Exception {
+        Path dataDir = dataDir();
         try (EmbeddedPostgres postgres = new EmbeddedPostgres(dataDir, 0, "nobody")) {
             postgres.start();
         }
@@ -214,8 +233,8 @@ class EmbeddedPostgresTest {
     // --- the archive is treated as hostile -----------------------------------------------------
 
     @Test
-    void unpackKeepsExecutableBitsButNotSetuid(TestInfo test) throws IOException {
-        Path into = Files.createDirectories(freshDataDir(test));
+    void unpackKeepsExecutableBitsButNotSetuid() throws IOException {
+        Path into = Files.createDirectories(dataDir());
         EmbeddedPostgres.unpackTar(tar(file("bin/tool", 04755), file("share/readme", 0666),
                 symlink("bin/tool-link", "tool")), into);
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(into.resolve("bin/tool"))))
@@ -227,24 +246,24 @@ class EmbeddedPostgresTest {
     }
 
     @Test
-    void unpackRejectsEntriesClimbingOut(TestInfo test) throws IOException {
-        Path into = Files.createDirectories(freshDataDir(test).resolve("into"));
+    void unpackRejectsEntriesClimbingOut() throws IOException {
+        Path into = Files.createDirectories(dataDir().resolve("into"));
         assertThatThrownBy(() -> EmbeddedPostgres.unpackTar(tar(file("bin/../../escaped", 0644)), into))
                 .hasMessageContaining("climbs out");
         assertThat(into.resolveSibling("escaped")).doesNotExist();
     }
 
     @Test
-    void unpackRejectsAbsoluteEntries(TestInfo test) throws IOException {
-        Path into = Files.createDirectories(freshDataDir(test));
+    void unpackRejectsAbsoluteEntries() throws IOException {
+        Path into = Files.createDirectories(dataDir());
         TarArchiveEntry absolute = new TarArchiveEntry("/tmp/stevedore-escaped", true);
         assertThatThrownBy(() -> EmbeddedPostgres.unpackTar(tar(new Member(absolute, null)), into))
                 .hasMessageContaining("is absolute");
     }
 
     @Test
-    void unpackRejectsSymlinksPointingOutside(TestInfo test) throws IOException {
-        Path into = Files.createDirectories(freshDataDir(test).resolve("into"));
+    void unpackRejectsSymlinksPointingOutside() throws IOException {
+        Path into = Files.createDirectories(dataDir().resolve("into"));
         assertThatThrownBy(() -> EmbeddedPostgres.unpackTar(tar(symlink("lib", "/etc")), into))
                 .hasMessageContaining("absolute symlink");
         assertThatThrownBy(() -> EmbeddedPostgres.unpackTar(tar(symlink("up", "..")), Files.createDirectory(into.resolve("a"))))
@@ -257,8 +276,8 @@ class EmbeddedPostgresTest {
     }
 
     @Test
-    void unpackNeverWritesThroughASymlink(TestInfo test) throws IOException {
-        Path base = Files.createDirectories(freshDataDir(test));
+    void unpackNeverWritesThroughASymlink() throws IOException {
+        Path base = Files.createDirectories(dataDir());
         Path outside = Files.createDirectory(base.resolve("outside"));
         Path into = Files.createDirectory(base.resolve("into"));
         assertThatThrownBy(() -> EmbeddedPostgres.unpackTar(tar(symlink("out", "../outside"), file("out/y", 0644)), into))
@@ -267,8 +286,8 @@ class EmbeddedPostgresTest {
     }
 
     @Test
-    void unpackRejectsHardLinksAndDevices(TestInfo test) throws IOException {
-        Path into = Files.createDirectories(freshDataDir(test));
+    void unpackRejectsHardLinksAndDevices() throws IOException {
+        Path into = Files.createDirectories(dataDir());
         TarArchiveEntry hardLink = new TarArchiveEntry("passwd", TarConstants.LF_LINK);
         hardLink.setLinkName("/etc/passwd");
         assertThatThrownBy(() -> EmbeddedPostgres.unpackTar(tar(new Member(hardLink, null)), into))
@@ -280,8 +299,18 @@ class EmbeddedPostgresTest {
 
     // --- helpers -------------------------------------------------------------------------------
 
-    private static Path freshDataDir(TestInfo test) {
-        return ROOT.resolve(test.getTestMethod().orElseThrow().getName() + "-" + System.nanoTime());
+    private Path dataDir() {
+        return testDir.resolve("data");
+    }
+
+    static void deleteRecursively(Path dir) throws IOException {
+        if (Files.exists(dir)) {
+            try (Stream<Path> paths = Files.walk(dir)) { // does not follow symlinks
+                for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.delete(path);
+                }
+            }
+        }
     }
 
     private static long postmasterPid(Path dataDir) throws IOException {
