@@ -33,10 +33,15 @@ class ListingHandler {
     }
 
     void tags(Exchange x) throws IOException {
-        long repositoryId = repositories.find(x.name()).orElseThrow(() -> new RegistryException(
-                ErrorCode.NAME_UNKNOWN, "repository name not known to registry", Map.of("name", x.repository())));
-        page(x, "/v2/" + x.repository() + "/tags/list", "tags",
-                (last, limit) -> tags.list(repositoryId, last, limit), Map.of("name", x.repository()));
+        page(x, "/v2/" + x.repository() + "/tags/list", "tags", (last, limit) -> {
+            List<String> page = tags.list(x.repository(), last, limit);
+            // Only an empty page raises the question whether the repository exists at all.
+            if (page.isEmpty() && repositories.find(x.name()).isEmpty()) {
+                throw new RegistryException(ErrorCode.NAME_UNKNOWN, "repository name not known to registry",
+                        Map.of("name", x.repository()));
+            }
+            return page;
+        }, Map.of("name", x.repository()));
     }
 
     void catalog(Exchange x) throws IOException {
@@ -59,7 +64,7 @@ class ListingHandler {
                 after = batch.isEmpty() ? after : batch.getLast();
             } while (batch.size() == UNBOUNDED_PAGE);
         } else if (n == 0) {
-            items = List.of();
+            items = query.apply(last, 0); // nothing to list, but an unknown repository is still a 404
         } else {
             items = query.apply(last, n + 1);
             if (items.size() > n) {

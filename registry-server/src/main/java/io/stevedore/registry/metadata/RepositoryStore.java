@@ -38,6 +38,6 @@ public class RepositoryStore {
                 where r.name > ? and exists (select 1 from manifests m where m.repository_id = r.id)
                 order by r.name limit ?""")
                 .params(last == null ? "" : last, limit)
-                .query(String.class).list();
+                .query((rs, n) -> rs.getString(1)).list();
     }
 }

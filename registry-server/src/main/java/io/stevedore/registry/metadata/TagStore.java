@@ -22,10 +22,16 @@ public class TagStore {
                 .params(repositoryId, tag, manifestId).update();
     }
 
-    /** Tags of the repository in byte order, those after {@code last}, at most {@code limit}. */
-    public List<String> list(long repositoryId, String last, int limit) {
-        return jdbc.sql("select name from tags where repository_id = ? and name > ? order by name limit ?")
-                .params(repositoryId, last == null ? "" : last, limit).query(String.class).list();
+    /**
+     * Tags of the repository in byte order, those after {@code last}, at most {@code limit}; one
+     * round trip per page, since a listing of many pages is a loop of these.
+     */
+    public List<String> list(String repository, String last, int limit) {
+        return jdbc.sql("""
+                select t.name from tags t join repositories r on r.id = t.repository_id
+                where r.name = ? and t.name > ? order by t.name limit ?""")
+                .params(repository, last == null ? "" : last, limit)
+                .query((rs, n) -> rs.getString(1)).list();
     }
 
     public boolean delete(String repository, String tag) {
