@@ -24,12 +24,15 @@ public class TagStore {
 
     /**
      * Tags of the repository in byte order, those after {@code last}, at most {@code limit}; one
-     * round trip per page, since a listing of many pages is a loop of these.
+     * round trip per page, since a listing of many pages is a loop of these. The repository id
+     * comes from a scalar subquery, not a join, so the plan walks the (repository_id, name) key
+     * in order and stops after {@code limit} rows; a join made PostgreSQL sort every later tag.
      */
     public List<String> list(String repository, String last, int limit) {
         return jdbc.sql("""
-                select t.name from tags t join repositories r on r.id = t.repository_id
-                where r.name = ? and t.name > ? order by t.name limit ?""")
+                select t.name from tags t
+                where t.repository_id = (select id from repositories where name = ?) and t.name > ?
+                order by t.name limit ?""")
                 .params(repository, last == null ? "" : last, limit)
                 .query((rs, n) -> rs.getString(1)).list();
     }
