@@ -28,8 +28,17 @@ public interface BlobStore {
     /**
      * Opens the writer of an upload session, creating it if new or continuing it where it stands.
      * Upload ids are chosen by the caller and must match {@link UploadIds#isValid}.
+     *
+     * @param state what {@link UploadWriter#state()} returned after the session's last write
+     *              (the caller keeps it, e.g. in the database, so that any process can continue
+     *              the session), or null for a new session
      */
-    UploadWriter upload(String uploadId) throws IOException;
+    UploadWriter upload(String uploadId, String state) throws IOException;
+
+    /** A new session, or one whose store needs no state to continue it. */
+    default UploadWriter upload(String uploadId) throws IOException {
+        return upload(uploadId, null);
+    }
 
     /** Removes a committed blob; true if it was there. */
     boolean delete(Digest digest) throws IOException;

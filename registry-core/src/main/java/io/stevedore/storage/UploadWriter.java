@@ -15,6 +15,13 @@ public interface UploadWriter extends Closeable {
     /** Bytes written so far, over the whole session. */
     long size();
 
+    /**
+     * What {@link BlobStore#upload(String, String)} needs to continue this session in another
+     * process (for S3: the multipart upload id and its parts), or null when the store needs
+     * nothing. Opaque to callers; read it after each append and keep it with the session.
+     */
+    String state();
+
     /** Appends all of {@code in}; returns how many bytes were appended. */
     long append(InputStream in) throws IOException;
 

@@ -26,6 +26,12 @@ public abstract class BlobStoreContract {
     /** A new, empty store; called before each test. */
     protected abstract BlobStore newStore() throws Exception;
 
+    /**
+     * Another instance over the same storage as {@link #store}, as a second replica or a
+     * restarted process would have: no memory shared with the first.
+     */
+    protected abstract BlobStore sameStorageElsewhere() throws Exception;
+
     @BeforeEach
     void createStore() throws Exception {
         store = newStore();
@@ -99,17 +105,43 @@ public abstract class BlobStoreContract {
         byte[] content = randomBytes(700_000, 4);
         String id = UploadIds.newId();
         int[] cuts = {0, 1, 65_536, 300_001, 700_000};
+        String state = null;
         for (int i = 0; i + 1 < cuts.length; i++) {
-            try (UploadWriter writer = store.upload(id)) {
+            try (UploadWriter writer = store.upload(id, state)) {
                 assertThat(writer.size()).isEqualTo(cuts[i]);
                 long n = writer.append(new ByteArrayInputStream(content, cuts[i], cuts[i + 1] - cuts[i]));
                 assertThat(n).isEqualTo(cuts[i + 1] - cuts[i]);
+                state = writer.state();
             }
         }
-        try (UploadWriter writer = store.upload(id)) {
+        try (UploadWriter writer = store.upload(id, state)) {
             assertThat(writer.commit(Digest.sha256(content))).isEqualTo(content.length);
         }
         try (InputStream in = store.read(Digest.sha256(content), 0)) {
+            assertThat(in.readAllBytes()).isEqualTo(content);
+        }
+    }
+
+    @Test
+    void uploadContinuesInAnotherInstanceOverTheSameStorage() throws Exception {
+        byte[] content = randomBytes(1_500_000, 10);
+        String id = UploadIds.newId();
+        String state;
+        try (UploadWriter writer = store.upload(id, null)) {
+            writer.append(new ByteArrayInputStream(content, 0, 600_000));
+            state = writer.state();
+        }
+        BlobStore elsewhere = sameStorageElsewhere();
+        try (UploadWriter writer = elsewhere.upload(id, state)) {
+            assertThat(writer.size()).isEqualTo(600_000);
+            writer.append(new ByteArrayInputStream(content, 600_000, 900_000));
+            state = writer.state();
+        }
+        try (UploadWriter writer = store.upload(id, state)) {
+            assertThat(writer.size()).isEqualTo(content.length);
+            writer.commit(Digest.sha256(content));
+        }
+        try (InputStream in = elsewhere.read(Digest.sha256(content), 0)) {
             assertThat(in.readAllBytes()).isEqualTo(content);
         }
     }

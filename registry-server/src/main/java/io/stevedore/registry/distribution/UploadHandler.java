@@ -107,11 +107,11 @@ class UploadHandler {
         Upload upload = find(x);
         ReentrantLock lock = lock(upload.id());
         lock.lock();
-        try (UploadWriter writer = store.upload(upload.id().toString())) {
+        try (UploadWriter writer = store.upload(upload.id().toString(), upload.storageState())) {
             long before = writer.size();
             checkContentRange(x, upload, before);
             writer.append(x.request().getInputStream());
-            uploads.updateSize(upload.id(), writer.size());
+            uploads.progress(upload.id(), writer.size(), writer.state());
             checkDeclaredLength(x, writer, before);
             answerInProgress(x, HttpServletResponse.SC_ACCEPTED, upload.id(), writer.size());
         } finally {
@@ -128,7 +128,7 @@ class UploadHandler {
         Upload upload = find(x);
         ReentrantLock lock = lock(upload.id());
         lock.lock();
-        try (UploadWriter writer = store.upload(upload.id().toString())) {
+        try (UploadWriter writer = store.upload(upload.id().toString(), upload.storageState())) {
             long before = writer.size();
             checkContentRange(x, upload, before);
             writer.append(x.request().getInputStream());
@@ -160,7 +160,7 @@ class UploadHandler {
         Upload upload = find(x);
         ReentrantLock lock = lock(upload.id());
         lock.lock();
-        try (UploadWriter writer = store.upload(upload.id().toString())) {
+        try (UploadWriter writer = store.upload(upload.id().toString(), upload.storageState())) {
             writer.cancel();
             uploads.delete(upload.id());
         } finally {

@@ -32,7 +32,8 @@ public class UploadStore {
         });
     }
 
-    public record Upload(UUID id, long repositoryId, long size) {
+    /** @param storageState what the blob store needs to continue the session (opaque), or null */
+    public record Upload(UUID id, long repositoryId, long size, String storageState) {
     }
 
     public void create(UUID id, long repositoryId) {
@@ -43,16 +44,19 @@ public class UploadStore {
     /** The session if it exists and belongs to the named repository. */
     public Optional<Upload> find(String repository, UUID id) {
         return jdbc.sql("""
-                select u.id, u.repository_id, u.size from uploads u join repositories r on r.id = u.repository_id
+                select u.id, u.repository_id, u.size, u.storage_state
+                from uploads u join repositories r on r.id = u.repository_id
                 where u.id = ? and r.name = ?""")
                 .params(id, repository)
-                .query((rs, n) -> new Upload(rs.getObject(1, UUID.class), rs.getLong(2), rs.getLong(3)))
+                .query((rs, n) -> new Upload(rs.getObject(1, UUID.class), rs.getLong(2), rs.getLong(3), rs.getString(4)))
                 .optional();
     }
 
-    public void updateSize(UUID id, long size) {
-        withoutFlushWait(() -> jdbc.sql("update uploads set size = ?, updated_at = now() where id = ?")
-                .params(size, id).update());
+    /** Records the session's progress after a chunk; the bytes are already in the blob store. */
+    public void progress(UUID id, long size, String storageState) {
+        withoutFlushWait(() -> jdbc.sql(
+                "update uploads set size = ?, storage_state = ?, updated_at = now() where id = ?")
+                .params(size, storageState, id).update());
     }
 
     public void delete(UUID id) {

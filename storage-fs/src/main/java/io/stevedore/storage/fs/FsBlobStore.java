@@ -76,8 +76,9 @@ public final class FsBlobStore implements BlobStore, LocalFiles {
         return Files.isRegularFile(path) ? Optional.of(path) : Optional.empty();
     }
 
+    /** The session file is all the state there is; {@code state} is always null here. */
     @Override
-    public UploadWriter upload(String uploadId) throws IOException {
+    public UploadWriter upload(String uploadId, String state) throws IOException {
         return new FsUploadWriter(this, uploadId, uploadPath(uploadId), hashStates);
     }
 

@@ -45,6 +45,11 @@ final class FsUploadWriter implements UploadWriter {
     }
 
     @Override
+    public String state() {
+        return null;
+    }
+
+    @Override
     public long append(InputStream in) throws IOException {
         byte[] array = new byte[BUFFER];
         ByteBuffer buffer = ByteBuffer.wrap(array);

@@ -9,9 +9,16 @@ class FsBlobStoreTest extends BlobStoreContract {
 
     @TempDir
     Path root;
+    private Path current;
 
     @Override
     protected BlobStore newStore() throws Exception {
-        return new FsBlobStore(root.resolve("store-" + System.nanoTime()));
+        current = root.resolve("store-" + System.nanoTime());
+        return new FsBlobStore(current);
+    }
+
+    @Override
+    protected BlobStore sameStorageElsewhere() throws Exception {
+        return new FsBlobStore(current);
     }
 }
