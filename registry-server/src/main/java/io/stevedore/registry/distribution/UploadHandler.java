@@ -108,11 +108,7 @@ class UploadHandler {
         ReentrantLock lock = lock(upload.id());
         lock.lock();
         try (UploadWriter writer = store.upload(upload.id().toString(), upload.storageState())) {
-            long before = writer.size();
-            checkContentRange(x, upload, before);
-            writer.append(x.request().getInputStream());
-            uploads.progress(upload.id(), writer.size(), writer.state());
-            checkDeclaredLength(x, writer, before);
+            appendChunk(x, upload, writer, true);
             answerInProgress(x, HttpServletResponse.SC_ACCEPTED, upload.id(), writer.size());
         } finally {
             lock.unlock();
@@ -129,10 +125,7 @@ class UploadHandler {
         ReentrantLock lock = lock(upload.id());
         lock.lock();
         try (UploadWriter writer = store.upload(upload.id().toString(), upload.storageState())) {
-            long before = writer.size();
-            checkContentRange(x, upload, before);
-            writer.append(x.request().getInputStream());
-            checkDeclaredLength(x, writer, before);
+            appendChunk(x, upload, writer, false);
             long size;
             try {
                 size = commit(writer, digest);
@@ -167,6 +160,27 @@ class UploadHandler {
             lock.unlock();
         }
         x.status(HttpServletResponse.SC_NO_CONTENT);
+    }
+
+    /**
+     * Appends the request body to the session, after checking its Content-Range. Once bytes are
+     * in the store the session's record must say so, even when the chunk then proves malformed or
+     * the client goes away; only a final chunk about to be committed skips the (cheap) write.
+     */
+    private void appendChunk(Exchange x, Upload upload, UploadWriter writer, boolean recordProgress)
+            throws IOException {
+        long before = writer.size();
+        checkContentRange(x, upload, before);
+        boolean complete = false;
+        try {
+            writer.append(x.request().getInputStream());
+            checkDeclaredLength(x, writer, before);
+            complete = true;
+        } finally {
+            if ((recordProgress || !complete) && writer.size() != before) {
+                uploads.progress(upload.id(), writer.size(), writer.state());
+            }
+        }
     }
 
     private long commit(UploadWriter writer, Digest digest) throws IOException {
