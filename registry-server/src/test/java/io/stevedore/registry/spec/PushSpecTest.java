@@ -373,11 +373,7 @@ class PushSpecTest extends RegistryTestSupport {
     void manifestWithNoLayersIsAccepted() {
         String repo = SpecClient.uniqueRepository("push");
         Blob config = registry.pushBlob(repo, SpecClient.imageConfig());
-        byte[] manifest = toJson(obj(
-                "schemaVersion", 2,
-                "mediaType", MediaTypes.OCI_MANIFEST,
-                "config", config.descriptor(MediaTypes.OCI_CONFIG),
-                "layers", List.of()));
+        byte[] manifest = SpecClient.configOnlyManifest(config);
 
         registry.pushManifest(repo, "empty", MediaTypes.OCI_MANIFEST, manifest);
 
@@ -388,11 +384,7 @@ class PushSpecTest extends RegistryTestSupport {
     void manifestIsPushedByDigest() {
         String repo = SpecClient.uniqueRepository("push");
         Blob config = registry.pushBlob(repo, SpecClient.imageConfig());
-        byte[] manifest = toJson(obj(
-                "schemaVersion", 2,
-                "mediaType", MediaTypes.OCI_MANIFEST,
-                "config", config.descriptor(MediaTypes.OCI_CONFIG),
-                "layers", List.of()));
+        byte[] manifest = SpecClient.configOnlyManifest(config);
         String digest = sha256(manifest);
 
         Response r = registry.putManifest(repo, digest, MediaTypes.OCI_MANIFEST, manifest);
@@ -612,11 +604,7 @@ class PushSpecTest extends RegistryTestSupport {
     void manifestPutByDigestWithMismatchingBytesIsRejectedWithDigestInvalid() {
         String repo = SpecClient.uniqueRepository("push");
         Blob config = registry.pushBlob(repo, SpecClient.imageConfig());
-        byte[] manifest = toJson(obj(
-                "schemaVersion", 2,
-                "mediaType", MediaTypes.OCI_MANIFEST,
-                "config", config.descriptor(MediaTypes.OCI_CONFIG),
-                "layers", List.of()));
+        byte[] manifest = SpecClient.configOnlyManifest(config);
         String otherDigest = sha256("something else".getBytes(StandardCharsets.UTF_8));
 
         assertError(registry.putManifest(repo, otherDigest, MediaTypes.OCI_MANIFEST, manifest),

@@ -192,6 +192,15 @@ final class SpecClient {
         return new Image(repository, manifest, digest, config, layer);
     }
 
+    /** An OCI image manifest with a config and no layers: the smallest valid one. */
+    static byte[] configOnlyManifest(Blob config) {
+        return toJson(obj(
+                "schemaVersion", 2,
+                "mediaType", MediaTypes.OCI_MANIFEST,
+                "config", config.descriptor(MediaTypes.OCI_CONFIG),
+                "layers", List.of()));
+    }
+
     /** A valid, unique image config (unique so that every image pushed has its own digests). */
     static byte[] imageConfig() {
         return toJson(obj(
