@@ -20,8 +20,30 @@ public record RegistryProperties(@DefaultValue("./data") Path dataDir,
 
     public enum StorageType { FS, S3 }
 
-    /** @param type fs (default) or s3 */
-    public record Storage(@DefaultValue("fs") StorageType type) {
+    /**
+     * @param type           fs (default) or s3
+     * @param s3             the bucket, when type is s3
+     * @param uploadTimeout  an upload session idle this long is cancelled and its bytes removed
+     */
+    public record Storage(@DefaultValue("fs") StorageType type, @DefaultValue S3 s3,
+                          @DefaultValue("24h") java.time.Duration uploadTimeout) {
+    }
+
+    /**
+     * An S3 bucket (AWS S3, MinIO, S3Proxy, ...).
+     *
+     * @param endpoint  the S3 API's URL; unset means AWS's endpoint for the region
+     * @param region    the signing region
+     * @param accessKey with secretKey: static credentials; unset means AWS's default credential chain
+     * @param pathStyle path-style URLs (MinIO, S3Proxy) instead of virtual-hosted buckets
+     * @param prefix    a key prefix, to share a bucket
+     * @param partSize  multipart upload part size (S3's minimum is 5 MiB)
+     * @param redirect  answer blob GETs with 307 to a presigned URL instead of streaming through
+     */
+    public record S3(String endpoint, @DefaultValue("us-east-1") String region, String bucket, String accessKey,
+                     String secretKey, @DefaultValue("false") boolean pathStyle, @DefaultValue("") String prefix,
+                     @DefaultValue("8MB") org.springframework.util.unit.DataSize partSize,
+                     @DefaultValue("false") boolean redirect) {
     }
 
     /** @param adminPassword the admin user's password, set at start-up */

@@ -1,5 +1,7 @@
 package io.stevedore.registry.metadata;
 
+import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -57,6 +59,22 @@ public class UploadStore {
         withoutFlushWait(() -> jdbc.sql(
                 "update uploads set size = ?, storage_state = ?, updated_at = now() where id = ?")
                 .params(size, storageState, id).update());
+    }
+
+    /**
+     * Removes up to {@code limit} sessions idle for longer than {@code idle} and returns them, so
+     * their bytes can be removed too. Rows another replica is claiming at the same moment are
+     * skipped, never handed out twice.
+     */
+    public List<Upload> claimIdle(Duration idle, int limit) {
+        return jdbc.sql("""
+                delete from uploads where id in (
+                    select id from uploads where updated_at < now() - make_interval(secs => ?)
+                    order by updated_at limit ? for update skip locked)
+                returning id, repository_id, size, storage_state""")
+                .params((double) idle.toSeconds(), limit)
+                .query((rs, n) -> new Upload(rs.getObject(1, UUID.class), rs.getLong(2), rs.getLong(3), rs.getString(4)))
+                .list();
     }
 
     public void delete(UUID id) {
