@@ -54,35 +54,6 @@ public abstract class RegistryTestSupport {
         return context;
     }
 
-    /** A running registry process-equivalent: its base URL and Spring context. */
-    protected record Replica(URI url, ConfigurableApplicationContext context) implements AutoCloseable {
-        @Override
-        public void close() {
-            context.close();
-        }
-    }
-
-    /**
-     * Starts a second server on the same PostgreSQL and the same storage as the one under test,
-     * as another replica behind a load balancer would be. Null when testing an external registry.
-     */
-    protected static Replica startReplica() throws java.sql.SQLException {
-        if (context() == null) {
-            return null;
-        }
-        com.zaxxer.hikari.HikariDataSource db = context.getBean(javax.sql.DataSource.class)
-                .unwrap(com.zaxxer.hikari.HikariDataSource.class);
-        // Command-line arguments, because they outrank application.properties (default properties do not).
-        ConfigurableApplicationContext replica = new SpringApplicationBuilder(StevedoreApplication.class).run(
-                "--server.port=0", "--server.address=127.0.0.1",
-                "--registry.data-dir=" + context.getEnvironment().getProperty("registry.data-dir"),
-                "--spring.datasource.url=" + db.getJdbcUrl(),
-                "--spring.datasource.username=" + db.getUsername(),
-                "--spring.datasource.password=" + (db.getPassword() == null ? "" : db.getPassword()));
-        return new Replica(URI.create("http://127.0.0.1:" + replica.getEnvironment().getProperty("local.server.port")),
-                replica);
-    }
-
     private static URI start() {
         try {
             Path dataDir = Files.createDirectories(Path.of("target", "test-registry"))

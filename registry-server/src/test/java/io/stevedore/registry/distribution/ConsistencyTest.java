@@ -1,7 +1,6 @@
 package io.stevedore.registry.distribution;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.stevedore.oci.Digest;
 import io.stevedore.registry.RegistryTestSupport;
@@ -25,8 +24,8 @@ import org.junit.jupiter.api.Test;
 import org.springframework.jdbc.core.simple.JdbcClient;
 
 /**
- * Concurrent pushes of the same content stay consistent, and upload state is shared: a chunked
- * upload continues on another server process over the same PostgreSQL and storage.
+ * Concurrent pushes of the same content through one server stay consistent. (Through several
+ * replica processes: {@code scaleout.ReplicasIT}.)
  */
 class ConsistencyTest extends RegistryTestSupport {
 
@@ -127,54 +126,5 @@ class ConsistencyTest extends RegistryTestSupport {
         String tags = new String(send(registryUrl(), "GET", "/v2/" + repo + "/tags/list", null).body(),
                 StandardCharsets.UTF_8);
         assertThat(tags).isEqualTo("{\"name\":\"" + repo + "\",\"tags\":[\"latest\"]}");
-    }
-
-    @Test
-    void chunkedUploadContinuesOnAnotherReplicaAndItsPushesAreVisibleAtOnce() throws Exception {
-        try (Replica replica = startReplica()) {
-            assumeTrue(replica != null, "needs our own server (not an external registry) to start a replica");
-            URI a = registryUrl();
-            URI b = replica.url();
-            String repo = "consistency/replica-" + UUID.randomUUID().toString().substring(0, 8);
-            byte[] content = random(5 * 1024 * 1024 + 3);
-            int cut1 = 1024 * 1024;
-            int cut2 = 4 * 1024 * 1024;
-
-            HttpResponse<byte[]> start = send(a, "POST", "/v2/" + repo + "/blobs/uploads/", null);
-            assertThat(start.statusCode()).isEqualTo(202);
-            String location = start.headers().firstValue("Location").orElseThrow();
-
-            HttpResponse<byte[]> first = send(b, "PATCH", location, java.util.Arrays.copyOfRange(content, 0, cut1),
-                    "Content-Type", "application/octet-stream", "Content-Range", "0-" + (cut1 - 1));
-            assertThat(first.statusCode()).isEqualTo(202);
-            location = first.headers().firstValue("Location").orElseThrow();
-
-            HttpResponse<byte[]> second = send(a, "PATCH", location, java.util.Arrays.copyOfRange(content, cut1, cut2),
-                    "Content-Type", "application/octet-stream", "Content-Range", cut1 + "-" + (cut2 - 1));
-            assertThat(second.statusCode()).isEqualTo(202);
-            assertThat(second.headers().firstValue("Range")).contains("0-" + (cut2 - 1));
-
-            HttpResponse<byte[]> status = send(b, "GET", location, null);
-            assertThat(status.statusCode()).isEqualTo(204);
-            assertThat(status.headers().firstValue("Range")).contains("0-" + (cut2 - 1));
-
-            Digest digest = Digest.sha256(content);
-            HttpResponse<byte[]> done = send(b, "PUT", location + (location.contains("?") ? "&" : "?") + "digest=" + digest,
-                    java.util.Arrays.copyOfRange(content, cut2, content.length), "Content-Type", "application/octet-stream");
-            assertThat(done.statusCode()).isEqualTo(201);
-
-            HttpResponse<byte[]> pulled = send(a, "GET", "/v2/" + repo + "/blobs/" + digest, null);
-            assertThat(pulled.statusCode()).isEqualTo(200);
-            assertThat(pulled.body()).isEqualTo(content);
-
-            byte[] config = "{}".getBytes(StandardCharsets.UTF_8);
-            Digest configDigest = pushBlob(b, repo, config);
-            String body = manifest(configDigest, config.length, digest, content.length, "replica");
-            assertThat(send(b, "PUT", "/v2/" + repo + "/manifests/v1", body.getBytes(StandardCharsets.UTF_8),
-                    "Content-Type", "application/vnd.oci.image.manifest.v1+json").statusCode()).isEqualTo(201);
-            HttpResponse<byte[]> onA = send(a, "GET", "/v2/" + repo + "/manifests/v1", null);
-            assertThat(onA.statusCode()).isEqualTo(200);
-            assertThat(new String(onA.body(), StandardCharsets.UTF_8)).isEqualTo(body);
-        }
     }
 }
