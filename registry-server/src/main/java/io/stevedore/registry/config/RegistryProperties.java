@@ -1,8 +1,10 @@
 package io.stevedore.registry.config;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.unit.DataSize;
 
 /**
  * The operator's settings under {@code registry.*}; each also binds from the environment
@@ -26,7 +28,7 @@ public record RegistryProperties(@DefaultValue("./data") Path dataDir,
      * @param uploadTimeout  an upload session idle this long is cancelled and its bytes removed
      */
     public record Storage(@DefaultValue("fs") StorageType type, @DefaultValue S3 s3,
-                          @DefaultValue("24h") java.time.Duration uploadTimeout) {
+                          @DefaultValue("24h") Duration uploadTimeout) {
     }
 
     /**
@@ -42,7 +44,7 @@ public record RegistryProperties(@DefaultValue("./data") Path dataDir,
      */
     public record S3(String endpoint, @DefaultValue("us-east-1") String region, String bucket, String accessKey,
                      String secretKey, @DefaultValue("false") boolean pathStyle, @DefaultValue("") String prefix,
-                     @DefaultValue("8MB") org.springframework.util.unit.DataSize partSize,
+                     @DefaultValue("8MB") DataSize partSize,
                      @DefaultValue("false") boolean redirect) {
     }
 

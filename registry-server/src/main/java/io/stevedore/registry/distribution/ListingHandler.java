@@ -7,6 +7,7 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -55,7 +56,7 @@ class ListingHandler {
         List<String> items;
         boolean more = false;
         if (n == null) {
-            items = new java.util.ArrayList<>();
+            items = new ArrayList<>();
             String after = last;
             List<String> batch;
             do {
