@@ -1,5 +1,6 @@
 package io.stevedore.registry;
 
+import io.stevedore.storage.s3.S3ProxyServer;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.nio.file.Files;
@@ -15,7 +16,8 @@ import org.springframework.context.ConfigurableApplicationContext;
  * started on first use: the embedded default (filesystem storage, PostgreSQL started from real
  * binaries) on a free port, its data under {@code target/test-registry}.
  *
- * <p>{@code -Dstevedore.test.registry-url=http://127.0.0.1:5001} points the tests at another
+ * <p>{@code -Dstevedore.test.storage=s3} runs that server on S3 (S3Proxy in this JVM) instead.
+ * {@code -Dstevedore.test.registry-url=http://127.0.0.1:5001} points the tests at another
  * registry instead (used to compare behaviour with CNCF Distribution);
  * {@code -Dstevedore.test.datasource-url=jdbc:postgresql://...} runs our server on an external
  * PostgreSQL.
@@ -24,6 +26,7 @@ public abstract class RegistryTestSupport {
 
     private static URI url;
     private static ConfigurableApplicationContext context;
+    private static S3ProxyServer s3;
     private static final HttpClient HTTP = HttpClient.newBuilder()
             .followRedirects(HttpClient.Redirect.NEVER)
             .connectTimeout(Duration.ofSeconds(10))
@@ -54,6 +57,18 @@ public abstract class RegistryTestSupport {
         return context;
     }
 
+    /**
+     * {@code -Dstevedore.test.storage=s3} runs the server on S3: a real S3 API (S3Proxy) started
+     * in this JVM, a fresh bucket, and the smallest part size S3 allows, so multipart paths run.
+     */
+    static List<String> storageArguments() throws Exception {
+        if (!TestStorage.s3()) {
+            return List.of("--registry.storage.type=fs");
+        }
+        s3 = S3ProxyServer.start();
+        return TestStorage.s3Arguments(s3);
+    }
+
     private static URI start() {
         try {
             Path dataDir = Files.createDirectories(Path.of("target", "test-registry"))
@@ -61,6 +76,7 @@ public abstract class RegistryTestSupport {
             // Command-line arguments, because they outrank application.properties (default properties do not).
             List<String> args = new ArrayList<>(List.of("--server.port=0", "--server.address=127.0.0.1",
                     "--registry.data-dir=" + dataDir.toAbsolutePath()));
+            args.addAll(storageArguments());
             String datasource = System.getProperty("stevedore.test.datasource-url");
             if (datasource != null && !datasource.isBlank()) {
                 args.add("--spring.datasource.url=" + datasource);

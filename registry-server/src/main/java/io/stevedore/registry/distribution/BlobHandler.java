@@ -5,11 +5,15 @@ import io.stevedore.registry.metadata.BlobRecordStore;
 import io.stevedore.storage.BlobNotFoundException;
 import io.stevedore.storage.BlobStore;
 import io.stevedore.storage.LocalFiles;
+import io.stevedore.storage.Redirects;
+import io.stevedore.registry.config.RegistryProperties;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.URI;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Matcher;
@@ -25,12 +29,17 @@ class BlobHandler {
     private static final Pattern SINGLE_RANGE = Pattern.compile("bytes=(\\d*)-(\\d*)");
     private static final String SENDFILE_SUPPORT = "org.apache.tomcat.sendfile.support";
 
+    /** Long enough for a slow pull of a large layer to start, short enough not to be shared. */
+    private static final Duration REDIRECT_VALIDITY = Duration.ofMinutes(20);
+
     private final BlobRecordStore blobs;
     private final BlobStore store;
+    private final boolean redirects;
 
-    BlobHandler(BlobRecordStore blobs, BlobStore store) {
+    BlobHandler(BlobRecordStore blobs, BlobStore store, RegistryProperties properties) {
         this.blobs = blobs;
         this.store = store;
+        this.redirects = properties.storage().s3().redirect();
     }
 
     /** Byte range {@code [start, end]} inclusive. */
@@ -63,6 +72,9 @@ class BlobHandler {
             x.status(HttpServletResponse.SC_PARTIAL_CONTENT);
             x.header("Content-Range", "bytes " + range.start() + "-" + range.end() + "/" + size);
         }
+        if (!head && redirect(x, digest)) {
+            return;
+        }
         x.response().setContentLengthLong(Math.max(0, range.length()));
         if (head || range.length() <= 0) {
             return;
@@ -77,6 +89,28 @@ class BlobHandler {
             throw new RegistryException(ErrorCode.BLOB_UNKNOWN, "blob content is missing from storage",
                     Map.of("digest", digest.toString()));
         }
+    }
+
+    /**
+     * With {@code registry.storage.s3.redirect}, sends the client to a presigned URL, so blob bytes
+     * flow from the bucket and not through the registry (docker, skopeo and containerd follow
+     * 307; a Range header is re-sent and honoured by S3).
+     */
+    private boolean redirect(Exchange x, Digest digest) {
+        if (!redirects || !(store instanceof Redirects r)) {
+            return false;
+        }
+        Optional<URI> url = r.redirect(digest, REDIRECT_VALIDITY);
+        if (url.isEmpty()) {
+            return false;
+        }
+        x.response().reset();
+        x.status(307);
+        x.header("Location", url.get().toString());
+        x.header("Docker-Content-Digest", digest.toString());
+        x.header("Docker-Distribution-API-Version", "registry/2.0");
+        x.response().setContentLength(0);
+        return true;
     }
 
     /** Hands a local file to Tomcat's sendfile, so the kernel copies it; false if not possible. */

@@ -5,8 +5,10 @@ import io.stevedore.registry.metadata.UploadStore;
 import io.stevedore.registry.metadata.UploadStore.Upload;
 import io.stevedore.storage.BlobStore;
 import io.stevedore.storage.UploadWriter;
+import io.stevedore.storage.s3.S3BlobStore;
 import java.io.IOException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,6 +38,26 @@ class UploadJanitor {
     @Scheduled(initialDelayString = "PT1M", fixedDelayString = "PT10M")
     void run() {
         cancelIdleSessions();
+        abortOrphanedMultipartUploads();
+    }
+
+    /**
+     * A process that died between starting an S3 multipart upload and recording it leaves one
+     * that no session row knows of; S3 bills its parts until aborted. Twice the idle timeout
+     * keeps clear of any session still in use.
+     */
+    void abortOrphanedMultipartUploads() {
+        if (store instanceof S3BlobStore s3) {
+            try {
+                Instant cutoff = Instant.now().minus(timeout.multipliedBy(2));
+                S3BlobStore.StaleUploads removed = s3.abortUploadsStartedBefore(cutoff);
+                if (removed.multipartUploadsAborted() > 0 || removed.objectsDeleted() > 0) {
+                    log.info("removed stale S3 upload leftovers: {}", removed);
+                }
+            } catch (IOException | RuntimeException e) {
+                log.warn("could not list stale S3 multipart uploads: {}", e.toString());
+            }
+        }
     }
 
     /** Cancels the idle sessions; returns how many. */

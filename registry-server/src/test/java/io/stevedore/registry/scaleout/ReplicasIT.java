@@ -37,6 +37,7 @@ class ReplicasIT {
     private static final Path WORK = Path.of("target", "replicas-it").toAbsolutePath();
 
     private static EmbeddedPostgres postgres;
+    private static ScaleOutStorage storage;
     private static ReplicaProcesses processes;
     private static URI a;
     private static URI b;
@@ -49,7 +50,8 @@ class ReplicasIT {
                 "--spring.datasource.url=" + db.jdbcUrl(),
                 "--spring.datasource.username=" + db.username(),
                 "--spring.datasource.password=" + db.password()));
-        shared.addAll(ScaleOutStorage.arguments(WORK));
+        storage = ScaleOutStorage.start(WORK);
+        shared.addAll(storage.arguments());
         processes = new ReplicaProcesses();
         Path jar = Path.of("target", "registry-server.jar").toAbsolutePath();
         a = processes.start(jar, WORK.resolve("a"), shared).url();
@@ -63,6 +65,9 @@ class ReplicasIT {
         }
         if (postgres != null) {
             postgres.stop();
+        }
+        if (storage != null) {
+            storage.close();
         }
     }
 

@@ -1,0 +1,93 @@
+package io.stevedore.registry.e2e;
+
+import static io.stevedore.registry.e2e.Processes.check;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.stevedore.registry.StevedoreApplication;
+import io.stevedore.registry.TestStorage;
+import io.stevedore.storage.s3.S3ProxyServer;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpResponse.BodyHandlers;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+
+/**
+ * With {@code registry.storage.s3.redirect=true}, blob GETs answer 307 to a presigned URL of the
+ * bucket, and real clients follow it: skopeo copies an image out and docker pulls and runs it.
+ * Its own server (the shared one does not redirect), on S3Proxy.
+ */
+class S3RedirectE2ETest {
+    private static S3ProxyServer s3;
+    private static ConfigurableApplicationContext server;
+    private static URI url;
+    private static String host;
+
+    @TempDir
+    Path work;
+
+    @BeforeAll
+    static void startRedirectingRegistry() throws Exception {
+        s3 = S3ProxyServer.start();
+        List<String> args = new ArrayList<>(List.of("--server.port=0", "--server.address=127.0.0.1",
+                "--registry.data-dir=" + Path.of("target", "redirect-registry-" + ProcessHandle.current().pid())
+                        .toAbsolutePath(),
+                "--registry.storage.s3.redirect=true"));
+        args.addAll(TestStorage.s3Arguments(s3));
+        server = new SpringApplicationBuilder(StevedoreApplication.class).run(args.toArray(String[]::new));
+        String port = server.getEnvironment().getProperty("local.server.port");
+        url = URI.create("http://127.0.0.1:" + port);
+        host = "127.0.0.1:" + port;
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (server != null) {
+            server.close();
+        }
+        if (s3 != null) {
+            s3.close();
+        }
+    }
+
+    @Test
+    void blobGetsRedirectToTheBucketAndRealClientsFollow() throws Exception {
+        Processes.assumeInstalled("skopeo", "skopeo");
+        BusyboxImages.Layout layout = BusyboxImages.amd64Layout(work.resolve("layout"));
+        String repository = "e2e/redirect-" + RegistryHttp.randomSuffix();
+        String image = host + "/" + repository + ":1";
+        check("skopeo", "copy", "--dest-tls-verify=false", layout.reference(BusyboxImages.AMD64), "docker://" + image);
+
+        BusyboxImages.Blob layer = BusyboxImages.amd64Image().layer();
+        HttpClient noRedirects = HttpClient.newHttpClient();
+        HttpResponse<Void> redirect = noRedirects.send(HttpRequest.newBuilder(
+                url.resolve("/v2/" + repository + "/blobs/" + layer.digest())).build(), BodyHandlers.discarding());
+        assertThat(redirect.statusCode()).isEqualTo(307);
+        assertThat(redirect.headers().firstValue("Location")).hasValueSatisfying(
+                location -> assertThat(location).startsWith(s3.endpoint().toString()));
+        HttpResponse<byte[]> followed = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL).build()
+                .send(HttpRequest.newBuilder(url.resolve("/v2/" + repository + "/blobs/" + layer.digest())).build(),
+                        BodyHandlers.ofByteArray());
+        assertThat(followed.statusCode()).isEqualTo(200);
+        assertThat(followed.body()).isEqualTo(layer.content());
+
+        check("skopeo", "copy", "--src-tls-verify=false", "docker://" + image, "oci:" + work.resolve("out") + ":1");
+        Processes.assumeDockerDaemon();
+        try {
+            check("docker", "pull", image);
+            assertThat(check("docker", "run", "--rm", "--network", "none", image, "echo", "redirected").out())
+                    .contains("redirected");
+        } finally {
+            Processes.run("docker", "rmi", "-f", image);
+        }
+    }
+}
