@@ -41,14 +41,17 @@ public final class S3Clients {
                 .region(Region.of(settings.region()))
                 .credentialsProvider(credentials(settings))
                 .forcePathStyle(settings.pathStyle())
-                .httpClientBuilder(Apache5HttpClient.builder().maxConnections(settings.maxConnections()));
+                .httpClientBuilder(Apache5HttpClient.builder().maxConnections(settings.maxConnections()))
+                // Since 2.30 the SDK adds a CRC32 to every upload, in a trailer of an aws-chunked
+                // body. S3-compatible stores often refuse that (S3Proxy does), and on AWS itself
+                // parts with a CRC32 in a multipart upload created without a checksum algorithm
+                // fail at completion (aws-sdk-java-v2#6518). Checksums only where an operation
+                // requires them: what guards a blob is the digest its commit verifies, over the
+                // bytes received or, where this process did not see them all, over what S3 assembled.
+                .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
+                .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED);
         if (settings.endpoint() != null) {
-            // S3-compatible stores often lack the flexible checksums (CRC32 in a trailer of an
-            // aws-chunked body) that the SDK sends by default since 2.30. Blob integrity does not
-            // rest on them: every commit checks the blob's own digest.
-            builder.endpointOverride(settings.endpoint())
-                    .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
-                    .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED);
+            builder.endpointOverride(settings.endpoint());
         }
         return builder;
     }
