@@ -158,6 +158,10 @@ public final class S3BlobStore implements BlobStore, Redirects, AutoCloseable {
      * deletes session objects (tails, assembled data) last written before it. A session still in
      * use whose multipart upload is older than the cutoff is lost too, so the cutoff should lie well
      * before the oldest upload session the registry still honours. Every listing is paginated.
+     *
+     * <p>MinIO lists multipart uploads only by exact key, never by prefix (minio#20989), so there
+     * this finds none to abort; MinIO expires stale multipart uploads itself
+     * ({@code api stale_uploads_expiry}, 24 h by default). The session objects are deleted all the same.
      */
     public StaleUploads abortUploadsStartedBefore(Instant cutoff) throws IOException {
         try {

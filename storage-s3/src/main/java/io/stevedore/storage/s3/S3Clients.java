@@ -6,7 +6,7 @@ import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
-import software.amazon.awssdk.http.apache.ApacheHttpClient;
+import software.amazon.awssdk.http.apache5.Apache5HttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3ClientBuilder;
@@ -16,11 +16,11 @@ import software.amazon.awssdk.services.s3.presigner.S3Presigner;
 /**
  * Builds the SDK clients {@link S3BlobStore} needs from {@link S3Settings}.
  *
- * <p>The HTTP client is the SDK's Apache one (HttpClient 4.5): a pooled, blocking client, which
- * suits streaming reads that each hold a connection for as long as a registry client downloads.
- * Its versions are left alone by Spring Boot's dependency management, whereas the newer
- * apache5-client would run on the older httpclient5 that Boot pins, and the JDK's URLConnection
- * client has no pool to size.
+ * <p>The HTTP client is the SDK's Apache 5 one: a blocking client with a connection pool whose size
+ * is set here, which suits streaming reads that each hold a connection for as long as a registry
+ * client downloads. It is the SDK's default sync client and maintained; the Apache 4 client is
+ * deprecated (its HttpClient 4.5 is end of life), and the JDK URLConnection client has no pool to
+ * size and fewer knobs.
  */
 public final class S3Clients {
 
@@ -41,14 +41,17 @@ public final class S3Clients {
                 .region(Region.of(settings.region()))
                 .credentialsProvider(credentials(settings))
                 .forcePathStyle(settings.pathStyle())
-                .httpClientBuilder(ApacheHttpClient.builder().maxConnections(settings.maxConnections()));
+                .httpClientBuilder(Apache5HttpClient.builder().maxConnections(settings.maxConnections()))
+                // Since 2.30 the SDK adds a CRC32 to every upload, in a trailer of an aws-chunked
+                // body. S3-compatible stores often refuse that (S3Proxy does), and on AWS itself
+                // parts with a CRC32 in a multipart upload created without a checksum algorithm
+                // fail at completion (aws-sdk-java-v2#6518). Checksums only where an operation
+                // requires them: what guards a blob is the digest its commit verifies, over the
+                // bytes received or, where this process did not see them all, over what S3 assembled.
+                .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
+                .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED);
         if (settings.endpoint() != null) {
-            // S3-compatible stores often lack the flexible checksums (CRC32 in a trailer of an
-            // aws-chunked body) that the SDK sends by default since 2.30. Blob integrity does not
-            // rest on them: every commit checks the blob's own digest.
-            builder.endpointOverride(settings.endpoint())
-                    .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
-                    .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED);
+            builder.endpointOverride(settings.endpoint());
         }
         return builder;
     }

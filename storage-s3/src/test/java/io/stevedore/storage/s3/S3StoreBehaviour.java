@@ -116,14 +116,32 @@ abstract class S3StoreBehaviour extends BlobStoreContract {
                 .uploads().stream().toList();
     }
 
+    /** By the exact key, which every S3 API answers (MinIO lists by nothing else). */
+    private List<MultipartUpload> multipartUploadsOf(String uploadId) {
+        String key = settings.prefix() + "uploads/" + uploadId + "/data";
+        return raw.listMultipartUploadsPaginator(b -> b.bucket(settings.bucket()).prefix(key))
+                .uploads().stream().toList();
+    }
+
+    /**
+     * Whether ListMultipartUploads filters by any prefix, as S3 does; MinIO only answers for an
+     * exact key (minio#20989), so there the janitor leaves aborting to MinIO's own expiry.
+     */
+    protected boolean listsMultipartUploadsByPrefix() {
+        return true;
+    }
+
     private long tailObjectSize(String id) {
         return raw.headObject(b -> b.bucket(settings.bucket()).key(settings.prefix() + "uploads/" + id + "/tail"))
                 .contentLength();
     }
 
-    private void assertNothingLeftUnderThePrefix() {
+    private void assertNothingLeftOf(String... uploadIds) {
         assertThat(keysUnderPrefix()).isEmpty();
         assertThat(multipartUploadsUnderPrefix()).isEmpty();
+        for (String id : uploadIds) {
+            assertThat(multipartUploadsOf(id)).isEmpty();
+        }
     }
 
     private List<String> readsOfAssembledData() {
@@ -156,7 +174,7 @@ abstract class S3StoreBehaviour extends BlobStoreContract {
         assertReadsBack(Digest.sha256(content), content);
         assertThat(keysUnderPrefix()).containsExactly(settings.prefix() + "blobs/sha256/"
                 + Digest.sha256(content).hex().substring(0, 2) + "/" + Digest.sha256(content).hex());
-        assertThat(multipartUploadsUnderPrefix()).isEmpty();
+        assertThat(multipartUploadsOf(id)).isEmpty();
     }
 
     @Test
@@ -183,7 +201,7 @@ abstract class S3StoreBehaviour extends BlobStoreContract {
         commit(store, id, state, Digest.sha256(content));
         assertThat(readsOfAssembledData()).as("this process missed bytes, so it hashes what S3 assembled").hasSize(1);
         assertReadsBack(Digest.sha256(content), content);
-        assertThat(multipartUploadsUnderPrefix()).isEmpty();
+        assertThat(multipartUploadsOf(id)).isEmpty();
     }
 
     @Test
@@ -201,11 +219,13 @@ abstract class S3StoreBehaviour extends BlobStoreContract {
     void aMismatchFoundByTheRunningHashLeavesNothingBehind() throws Exception {
         byte[] content = randomBytes(2 * PART + 3, 24);
         Digest claimed = Digest.sha256("not this".getBytes());
-        try (UploadWriter writer = store.upload(UploadIds.newId())) {
+        String id = UploadIds.newId();
+        try (UploadWriter writer = store.upload(id)) {
             writer.append(new ByteArrayInputStream(content));
+            assertThat(multipartUploadsOf(id)).hasSize(1);
             assertThatThrownBy(() -> writer.commit(claimed)).isInstanceOf(DigestMismatchException.class);
         }
-        assertNothingLeftUnderThePrefix();
+        assertNothingLeftOf(id);
     }
 
     @Test
@@ -219,7 +239,7 @@ abstract class S3StoreBehaviour extends BlobStoreContract {
             assertThatThrownBy(() -> writer.commit(claimed)).isInstanceOf(DigestMismatchException.class);
         }
         assertThat(readsOfAssembledData()).hasSize(1);
-        assertNothingLeftUnderThePrefix();
+        assertNothingLeftOf(id);
     }
 
     @Test
@@ -227,11 +247,11 @@ abstract class S3StoreBehaviour extends BlobStoreContract {
         byte[] content = randomBytes(PART + 10, 26);
         String id = UploadIds.newId();
         String state = appendInOwnWriter(store, id, null, content, 0, content.length);
-        assertThat(multipartUploadsUnderPrefix()).hasSize(1);
+        assertThat(multipartUploadsOf(id)).hasSize(1);
         try (UploadWriter writer = store.upload(id, state)) {
             writer.cancel();
         }
-        assertNothingLeftUnderThePrefix();
+        assertNothingLeftOf(id);
     }
 
     @Test
@@ -317,14 +337,14 @@ abstract class S3StoreBehaviour extends BlobStoreContract {
             assertThat(writer.size()).isEqualTo(50);
             assertThat(writer.state()).isEqualTo(state);
         }
-        assertThat(multipartUploadsUnderPrefix()).as("the upload the failed append started is aborted").isEmpty();
+        assertThat(multipartUploadsOf(id)).as("the upload the failed append started is aborted").isEmpty();
         state = appendInOwnWriter(store, id, state, content, 50, content.length);
         commit(store, id, state, Digest.sha256(content));
         assertReadsBack(Digest.sha256(content), content);
     }
 
     @Test
-    void theJanitorAbortsUploadsStartedBeforeTheCutoff() throws Exception {
+    void theJanitorAbortsUploadsStartedBeforeTheCutoffAndDeletesTheirObjects() throws Exception {
         byte[] content = randomBytes(PART + 10, 33);
         String first = UploadIds.newId();
         String second = UploadIds.newId();
@@ -332,15 +352,21 @@ abstract class S3StoreBehaviour extends BlobStoreContract {
         String firstState = appendInOwnWriter(store, first, null, content, 0, content.length);
         appendInOwnWriter(store, second, null, content, 0, content.length);
         appendInOwnWriter(store, small, null, content, 0, 100);
-        assertThat(multipartUploadsUnderPrefix()).hasSize(2);
+        assertThat(multipartUploadsOf(first)).hasSize(1);
+        assertThat(multipartUploadsOf(second)).hasSize(1);
 
         S3BlobStore.StaleUploads none = s3Store().abortUploadsStartedBefore(Instant.now().minus(Duration.ofHours(1)));
         assertThat(none).isEqualTo(new S3BlobStore.StaleUploads(0, 0));
-        assertThat(multipartUploadsUnderPrefix()).hasSize(2);
+        assertThat(multipartUploadsOf(first)).hasSize(1);
+        assertThat(keysUnderPrefix()).hasSize(3); // three tails
 
         S3BlobStore.StaleUploads all = s3Store().abortUploadsStartedBefore(Instant.now().plus(Duration.ofHours(1)));
-        assertThat(all).isEqualTo(new S3BlobStore.StaleUploads(2, 3)); // three tails
-        assertNothingLeftUnderThePrefix();
+        assertThat(all.objectsDeleted()).isEqualTo(3);
+        if (listsMultipartUploadsByPrefix()) {
+            assertThat(all.multipartUploadsAborted()).isEqualTo(2);
+            assertNothingLeftOf(first, second, small);
+        }
+        assertThat(keysUnderPrefix()).isEmpty();
         try (UploadWriter writer = store.upload(first, firstState)) {
             assertThatThrownBy(() -> writer.commit(Digest.sha256(content))).isInstanceOf(IOException.class);
         }
