@@ -7,6 +7,7 @@ import io.stevedore.storage.UploadWriter;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -49,6 +50,14 @@ final class S3UploadWriter implements UploadWriter {
     private byte[] buffer = new byte[0];
     /** Whether buffer[0, tailSize) holds the tail object's bytes (no need to fetch them). */
     private boolean tailInBuffer;
+    /**
+     * The tail is only in the buffer, not yet in S3. It is saved when someone asks for the state
+     * (the session continues elsewhere) or on close; a commit in the same writer, as in a
+     * monolithic push, never saves it at all.
+     */
+    private boolean tailUnsaved;
+    /** Whether a tail object may exist in S3 (for clean-up). */
+    private boolean tailStored;
     private boolean finished;
 
     S3UploadWriter(S3Client s3, String bucket, S3Layout layout, ObjectCopier copier, HashStates hashStates,
@@ -63,6 +72,7 @@ final class S3UploadWriter implements UploadWriter {
         MessageDigest known = hashStates.take(uploadId, state.size());
         this.sha256 = known != null ? known : state.size() == 0 ? Digest.newMessageDigest("sha256") : null;
         this.tailInBuffer = state.tailSize() == 0;
+        this.tailStored = state.tailETag() != null;
     }
 
     @Override
@@ -72,6 +82,15 @@ final class S3UploadWriter implements UploadWriter {
 
     @Override
     public String state() {
+        if (tailUnsaved) {
+            try {
+                saveTail();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            } catch (SdkException e) {
+                throw new UncheckedIOException(S3Errors.io("save the tail of upload " + uploadId, e));
+            }
+        }
         return state.toJson();
     }
 
@@ -119,7 +138,9 @@ final class S3UploadWriter implements UploadWriter {
             }
         }
         if (total > 0) {
-            saveTail(filled);
+            state = state.withTail(filled, null);
+            tailUnsaved = filled > 0;
+            tailInBuffer = true;
         }
         return total;
     }
@@ -170,19 +191,21 @@ final class S3UploadWriter implements UploadWriter {
         tailInBuffer = true; // the buffer is empty, and so is the tail
     }
 
-    private void saveTail(int length) throws IOException {
-        if (length > 0 && state.parts().size() >= MAX_PARTS) {
+    /**
+     * Puts the buffered tail into S3 so that another process can continue the session. (With no
+     * tail, a tail object left from before is stale; nothing reads it, as the state says 0, and
+     * commit or cancel deletes it.)
+     */
+    private void saveTail() throws IOException {
+        int length = (int) state.tailSize();
+        if (state.parts().size() >= MAX_PARTS) {
             throw new IOException("blob too large: S3 takes at most " + MAX_PARTS + " parts of " + state.partSize() + " bytes");
         }
-        String etag = null;
-        if (length > 0) {
-            etag = s3.putObject(b -> b.bucket(bucket).key(layout.tailKey(uploadId)).contentLength((long) length)
-                    .contentType(CONTENT_TYPE), body(length)).eTag();
-        }
-        // With no tail, a tail object left from before is stale; nothing reads it (the state says
-        // 0), and commit or cancel deletes it.
+        String etag = s3.putObject(b -> b.bucket(bucket).key(layout.tailKey(uploadId)).contentLength((long) length)
+                .contentType(CONTENT_TYPE), body(length)).eTag();
         state = state.withTail(length, etag);
-        tailInBuffer = true;
+        tailUnsaved = false;
+        tailStored = true;
     }
 
     /** The first {@code length} bytes of the buffer, without copying them (the SDK may read them twice, on a retry). */
@@ -199,6 +222,7 @@ final class S3UploadWriter implements UploadWriter {
         state = before;
         sha256 = null;
         tailInBuffer = before.tailSize() == 0;
+        tailUnsaved = false;
     }
 
     @Override
@@ -322,7 +346,16 @@ final class S3UploadWriter implements UploadWriter {
         if (abort && state.multipartUploadId() != null) {
             abortQuietly(state.multipartUploadId(), failures);
         }
-        for (String key : List.of(layout.tailKey(uploadId), layout.dataKey(uploadId))) {
+        // Only what may exist: a monolithic push (one writer, no part, tail never saved) costs
+        // no clean-up request at all.
+        List<String> keys = new ArrayList<>();
+        if (tailStored) {
+            keys.add(layout.tailKey(uploadId));
+        }
+        if (state.multipartUploadId() != null) {
+            keys.add(layout.dataKey(uploadId));
+        }
+        for (String key : keys) {
             try {
                 s3.deleteObject(b -> b.bucket(bucket).key(key));
             } catch (SdkException e) {
@@ -355,8 +388,17 @@ final class S3UploadWriter implements UploadWriter {
         }
     }
 
+    /** Leaves the session to be continued: its tail saved, its hash state kept in this process. */
     @Override
     public void close() {
+        if (!finished && tailUnsaved) {
+            try {
+                saveTail();
+            } catch (IOException | SdkException e) {
+                LOG.log(System.Logger.Level.WARNING, "saving the tail of S3 upload " + uploadId
+                        + " failed; the session cannot be continued", e);
+            }
+        }
         if (!finished && sha256 != null) {
             hashStates.put(uploadId, state.size(), sha256);
         }
