@@ -33,8 +33,8 @@ class EmbeddedPostgresConfigurationTest {
 
     @Test
     void startsPostgresAndProvidesTheOnlyDataSourceWhichFlywayMigrates() throws Exception {
-        Path dataDir = EmbeddedPostgresTest.ROOT.resolve("configuration");
-        EmbeddedPostgresTest.deleteRecursively(dataDir);
+        Path dataDir = PostgresTestSupport.ROOT.resolve("configuration");
+        PostgresTestSupport.deleteRecursively(dataDir);
         runner.withPropertyValues("registry.data-dir=" + dataDir,
                         "spring.flyway.locations=classpath:db/embedded-postgres-test")
                 .run(context -> {
@@ -50,7 +50,7 @@ class EmbeddedPostgresConfigurationTest {
                     assertThat(jdbc.queryForObject("SELECT current_database()", String.class)).isEqualTo("stevedore");
                 });
         assertThat(dataDir.resolve("postgres/postmaster.pid")).as("server stopped with the context").doesNotExist();
-        EmbeddedPostgresTest.deleteRecursively(dataDir);
+        PostgresTestSupport.deleteRecursively(dataDir);
     }
 
     @Test
