@@ -145,8 +145,8 @@ public final class EmbeddedPostgres implements AutoCloseable {
             Path binDir = PostgresBinaries.unpackedUnder(dataDir);
             String password = loadOrCreatePassword();
             prepareLogFile();
-            processes = new PostgresProcesses(binDir, clusterDir, logFile, account);
-            initClusterIfMissing();
+            processes = PostgresProcesses.forCluster(binDir, clusterDir, logFile, account);
+            initClusterIfMissing(password);
             prepareClusterDir();
             stopServerLeftRunning();
             int port = configuredPort != 0 ? configuredPort : freeLoopbackPort();
@@ -265,10 +265,12 @@ public final class EmbeddedPostgres implements AutoCloseable {
     }
 
     /**
-     * initdb into a temp dir, then rename: PG_VERSION in the cluster dir then means a complete
+     * initdb into a work dir, then rename: PG_VERSION in the cluster dir then means a complete
      * cluster, even if an earlier initdb was killed halfway.
      */
-    private void initClusterIfMissing() throws IOException {
+    private void initClusterIfMissing(String password) throws IOException {
+        Path work = dataDir.resolve("postgres.initdb-tmp");
+        FileTrees.delete(work); // left by a crash, perhaps with its copy of the password: never kept
         if (Files.exists(clusterDir.resolve("PG_VERSION"))) {
             return;
         }
@@ -281,16 +283,21 @@ public final class EmbeddedPostgres implements AutoCloseable {
             }
         }
         log.info("Initialising a new PostgreSQL cluster in {}", clusterDir);
-        Path temp = dataDir.resolve("postgres.initdb-tmp");
-        FileTrees.delete(temp);
-        Files.createDirectory(temp, PosixFilePermissions.asFileAttribute(OWNER_ONLY_DIR));
+        Files.createDirectory(work, PosixFilePermissions.asFileAttribute(OWNER_ONLY_DIR));
+        // initdb, as the run-as account and perhaps without any capability, cannot read the
+        // password file (root's, 0600): it gets a copy of its own.
+        Path initdbPasswordFile = Files.createFile(work.resolve("password"),
+                PosixFilePermissions.asFileAttribute(OWNER_ONLY_FILE));
+        Files.writeString(initdbPasswordFile, password + "\n");
         if (account.isPresent()) {
-            account.get().chown(temp);
+            account.get().chown(work);
+            account.get().chown(initdbPasswordFile);
         }
-        // As root, initdb reads the 0600 root-owned password file thanks to CAP_DAC_OVERRIDE.
-        processes.initdb(temp, SUPERUSER, passwordFile);
+        Path cluster = work.resolve("cluster");
+        processes.initdb(cluster, SUPERUSER, initdbPasswordFile);
         Files.deleteIfExists(clusterDir); // empty, checked above
-        Files.move(temp, clusterDir, ATOMIC_MOVE);
+        Files.move(cluster, clusterDir, ATOMIC_MOVE);
+        FileTrees.delete(work);
     }
 
     /**

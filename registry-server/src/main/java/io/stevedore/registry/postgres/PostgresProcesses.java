@@ -22,8 +22,9 @@ import org.slf4j.LoggerFactory;
  * explained by the log's tail.
  *
  * <p>When this JVM is root, every binary runs through {@code setpriv} as the run-as account,
- * keeping only CAP_DAC_OVERRIDE so it can still traverse directories only root may enter (a
- * data dir under /root).
+ * with no capability at all when that account can reach the data dir and the binaries itself,
+ * and with CAP_DAC_OVERRIDE alone when it cannot (a data dir under /root, say): the only way
+ * through a directory only root may enter.
  */
 final class PostgresProcesses {
 
@@ -32,12 +33,21 @@ final class PostgresProcesses {
     // A start may have to replay WAL after a crash; pg_ctl gives up (and we fail) after this.
     private static final Duration START_TIMEOUT = Duration.ofMinutes(2);
     private static final Duration STOP_TIMEOUT = Duration.ofMinutes(1);
+    private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(30);
     private static final int LOG_TAIL_LINES = 40;
 
     private final Path binDir;
     private final Path clusterDir;
     private final Path logFile;
     private final Optional<RunAsAccount> account;
+    private boolean dacOverride;
+
+    private PostgresProcesses(Path binDir, Path clusterDir, Path logFile, Optional<RunAsAccount> account) {
+        this.binDir = binDir;
+        this.clusterDir = clusterDir;
+        this.logFile = logFile;
+        this.account = account;
+    }
 
     /**
      * @param binDir     the {@code bin} dir of the unpacked binaries
@@ -45,11 +55,13 @@ final class PostgresProcesses {
      * @param logFile    must exist, and belong to {@code account} when there is one
      * @param account    who to run the binaries as; empty: as this JVM's user
      */
-    PostgresProcesses(Path binDir, Path clusterDir, Path logFile, Optional<RunAsAccount> account) {
-        this.binDir = binDir;
-        this.clusterDir = clusterDir;
-        this.logFile = logFile;
-        this.account = account;
+    static PostgresProcesses forCluster(Path binDir, Path clusterDir, Path logFile, Optional<RunAsAccount> account)
+            throws IOException {
+        PostgresProcesses processes = new PostgresProcesses(binDir, clusterDir, logFile, account);
+        if (account.isPresent()) {
+            processes.dacOverride = !processes.accountReachesDataDirAndBinaries(account.get());
+        }
+        return processes;
     }
 
     /** initdb into {@code target}: scram-sha-256 only, superuser password read from {@code passwordFile}. */
@@ -105,6 +117,31 @@ final class PostgresProcesses {
         }
     }
 
+    /**
+     * Asks the kernel, by trying, whether the account with no capability can enter the data dir
+     * and start {@code postgres} -- which also takes reading its libraries. Trying rather than
+     * reading mode bits takes ACLs into account. The shell is what pg_ctl starts postgres with;
+     * setpriv itself still holds root's capabilities when it execs it, the shell none.
+     */
+    private boolean accountReachesDataDirAndBinaries(RunAsAccount runAs) throws IOException {
+        Path dataDir = clusterDir.getParent();
+        int exit = run("capability probe", PROBE_TIMEOUT, List.of("setpriv", "--reuid=" + runAs.uid(),
+                "--regid=" + runAs.gid(), "--clear-groups", "--",
+                "/bin/sh", "-c", "test -x \"$1\" && exec \"$2\" --version", "probe",
+                dataDir.toString(), binDir.resolve("postgres").toString()));
+        String outcome;
+        if (exit == 0) {
+            outcome = "PostgreSQL runs as " + runAs.name() + " without capabilities: that account can reach "
+                    + dataDir + " and the binaries itself";
+        } else {
+            outcome = "PostgreSQL runs as " + runAs.name() + " with CAP_DAC_OVERRIDE: that account cannot reach "
+                    + dataDir + " or the binaries itself (a parent directory it may not enter?)";
+        }
+        log.info(outcome);
+        appendToLog("stevedore: " + outcome);
+        return exit == 0;
+    }
+
     private List<String> pgCtl(String action, String... args) {
         List<String> all = new ArrayList<>(List.of(action, "-D", clusterDir.toString()));
         all.addAll(List.of(args));
@@ -113,8 +150,8 @@ final class PostgresProcesses {
 
     /**
      * The command line for a PostgreSQL binary, through setpriv when there is an account: its
-     * uid and gid, no supplementary groups, and CAP_DAC_OVERRIDE as the only capability
-     * (ambient, so it survives exec), to get through directories only root may enter.
+     * uid and gid, no supplementary groups, and no capability -- or, when the account needs it,
+     * CAP_DAC_OVERRIDE as the only one (ambient, so it survives exec).
      *
      * <p>{@code no_setuid_fixup}: PostgreSQL checks its own binaries (and initdb and pg_ctl check
      * {@code postgres}) with access(2), which for a non-root uid ignores capabilities unless this
@@ -124,9 +161,14 @@ final class PostgresProcesses {
      */
     private List<String> command(String binary, String... args) {
         List<String> command = new ArrayList<>();
-        account.ifPresent(runAs -> command.addAll(List.of("setpriv", "--reuid=" + runAs.uid(),
-                "--regid=" + runAs.gid(), "--clear-groups", "--securebits=+no_setuid_fixup",
-                "--inh-caps=+dac_override", "--ambient-caps=+dac_override", "--")));
+        account.ifPresent(runAs -> {
+            command.addAll(List.of("setpriv", "--reuid=" + runAs.uid(), "--regid=" + runAs.gid(), "--clear-groups"));
+            if (dacOverride) {
+                command.addAll(List.of("--securebits=+no_setuid_fixup", "--inh-caps=+dac_override",
+                        "--ambient-caps=+dac_override"));
+            }
+            command.add("--");
+        });
         command.add(binDir.resolve(binary).toString());
         command.addAll(List.of(args));
         return command;
@@ -141,8 +183,7 @@ final class PostgresProcesses {
 
     private int run(String what, Duration timeout, List<String> command) throws IOException {
         log.debug("Running {}", command);
-        Files.writeString(logFile, "stevedore: running " + String.join(" ", command) + "\n",
-                StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        appendToLog("stevedore: running " + String.join(" ", command));
         ProcessBuilder builder = new ProcessBuilder(command)
                 .directory(clusterDir.getParent().toFile())
                 .redirectErrorStream(true)
@@ -162,6 +203,10 @@ final class PostgresProcesses {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted while running " + what);
         }
+    }
+
+    private void appendToLog(String line) throws IOException {
+        Files.writeString(logFile, line + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
     }
 
     private static String seconds(Duration duration) {

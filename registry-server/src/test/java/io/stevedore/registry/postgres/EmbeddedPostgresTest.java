@@ -31,6 +31,7 @@ class EmbeddedPostgresTest extends PostgresTestSupport {
         }
         assertThat(Files.getPosixFilePermissions(dataDir.resolve("postgres.password")))
                 .containsExactlyInAnyOrder(OWNER_READ, OWNER_WRITE);
+        assertThat(dataDir.resolve("postgres.initdb-tmp")).as("initdb's copy of the password, gone").doesNotExist();
 
         try (EmbeddedPostgres postgres = new EmbeddedPostgres(dataDir, 0, "nobody")) {
             Endpoint endpoint = postgres.start();
