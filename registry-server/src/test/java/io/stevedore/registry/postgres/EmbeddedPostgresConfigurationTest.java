@@ -48,6 +48,10 @@ class EmbeddedPostgresConfigurationTest {
                     JdbcTemplate jdbc = new JdbcTemplate(dataSource);
                     assertThat(jdbc.queryForObject("SELECT count(*) FROM flyway_probe", Integer.class)).isZero();
                     assertThat(jdbc.queryForObject("SELECT current_database()", String.class)).isEqualTo("stevedore");
+                    assertThat(jdbc.queryForObject("SELECT rolsuper FROM pg_roles WHERE rolname = current_user",
+                            Boolean.class)).as("the pool's user is a superuser").isFalse();
+                    assertThat(jdbc.queryForObject("SELECT tableowner FROM pg_tables WHERE tablename = 'flyway_probe'",
+                            String.class)).isEqualTo("registry");
                 });
         assertThat(dataDir.resolve("postgres/postmaster.pid")).as("server stopped with the context").doesNotExist();
         PostgresTestSupport.deleteRecursively(dataDir);

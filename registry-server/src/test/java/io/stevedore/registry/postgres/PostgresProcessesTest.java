@@ -30,6 +30,7 @@ class PostgresProcessesTest extends PostgresTestSupport {
             assertThat(Files.getOwner(dataDir.resolve("postgres")).getName()).isEqualTo("nobody");
             assertThat(Files.getOwner(dataDir.resolve("postgres.log")).getName()).isEqualTo("nobody");
             assertThat(Files.getOwner(dataDir.resolve("postgres.password")).getName()).isEqualTo("root");
+            assertThat(Files.getOwner(dataDir.resolve("postgres.registry.password")).getName()).isEqualTo("root");
         }
     }
 

@@ -68,6 +68,12 @@ abstract class PostgresTestSupport {
         return Long.parseLong(Files.readAllLines(dataDir.resolve("postgres/postmaster.pid")).getFirst().strip());
     }
 
+    /** The superuser, on the same server as {@code registry}; its password from the data dir. */
+    static Endpoint superuser(Endpoint registry, Path dataDir, String database) throws IOException {
+        return new Endpoint(registry.host(), registry.port(), database, EmbeddedPostgres.SUPERUSER,
+                Files.readString(dataDir.resolve("postgres.password")).strip());
+    }
+
     static Connection connect(Endpoint endpoint) throws SQLException {
         return DriverManager.getConnection(endpoint.jdbcUrl(), endpoint.username(), endpoint.password());
     }
