@@ -40,13 +40,15 @@ final class PostgresProcesses {
     private final Path clusterDir;
     private final Path logFile;
     private final Optional<RunAsAccount> account;
-    private boolean dacOverride;
+    private final boolean dacOverride;
 
-    private PostgresProcesses(Path binDir, Path clusterDir, Path logFile, Optional<RunAsAccount> account) {
+    private PostgresProcesses(Path binDir, Path clusterDir, Path logFile, Optional<RunAsAccount> account,
+            boolean dacOverride) {
         this.binDir = binDir;
         this.clusterDir = clusterDir;
         this.logFile = logFile;
         this.account = account;
+        this.dacOverride = dacOverride;
     }
 
     /**
@@ -57,11 +59,11 @@ final class PostgresProcesses {
      */
     static PostgresProcesses forCluster(Path binDir, Path clusterDir, Path logFile, Optional<RunAsAccount> account)
             throws IOException {
-        PostgresProcesses processes = new PostgresProcesses(binDir, clusterDir, logFile, account);
-        if (account.isPresent()) {
-            processes.dacOverride = !processes.accountReachesDataDirAndBinaries(account.get());
+        PostgresProcesses withoutCapabilities = new PostgresProcesses(binDir, clusterDir, logFile, account, false);
+        if (account.isEmpty() || withoutCapabilities.accountReachesDataDirAndBinaries(account.get())) {
+            return withoutCapabilities;
         }
-        return processes;
+        return new PostgresProcesses(binDir, clusterDir, logFile, account, true);
     }
 
     /** initdb into {@code target}: scram-sha-256 only, superuser password read from {@code passwordFile}. */
