@@ -33,14 +33,16 @@ class EmbeddedPostgresConfiguration {
         RegistryProperties.EmbeddedPostgres settings = properties.embeddedPostgres();
         EmbeddedPostgres postgres = new EmbeddedPostgres(properties.dataDir(), settings.port(), settings.runAs());
         EmbeddedPostgres.Endpoint endpoint = postgres.start();
-        log.info("Embedded PostgreSQL listening on {}:{}, data in {}, log in {} (set spring.datasource.url to use "
-                + "another database)", endpoint.host(), endpoint.port(), postgres.clusterDir(), postgres.logFile());
+        log.info("Embedded PostgreSQL listening on {}:{} (user {}), data in {}, log in {} (set spring.datasource.url "
+                + "to use another database)", endpoint.host(), endpoint.port(), endpoint.username(), postgres.clusterDir(),
+                postgres.logFile());
         return postgres;
     }
 
     /**
      * Takes the started server as a parameter, so the server is running before the pool opens
-     * and the pool is closed before the server stops.
+     * and the pool is closed before the server stops. Logs in as the registry's own role, not
+     * the superuser: Flyway, running on this pool, creates the tables as that role.
      */
     @Bean
     HikariDataSource dataSource(EmbeddedPostgres postgres) {

@@ -33,8 +33,8 @@ class EmbeddedPostgresConfigurationTest {
 
     @Test
     void startsPostgresAndProvidesTheOnlyDataSourceWhichFlywayMigrates() throws Exception {
-        Path dataDir = EmbeddedPostgresTest.ROOT.resolve("configuration");
-        EmbeddedPostgresTest.deleteRecursively(dataDir);
+        Path dataDir = PostgresTestSupport.ROOT.resolve("configuration");
+        PostgresTestSupport.deleteRecursively(dataDir);
         runner.withPropertyValues("registry.data-dir=" + dataDir,
                         "spring.flyway.locations=classpath:db/embedded-postgres-test")
                 .run(context -> {
@@ -48,9 +48,13 @@ class EmbeddedPostgresConfigurationTest {
                     JdbcTemplate jdbc = new JdbcTemplate(dataSource);
                     assertThat(jdbc.queryForObject("SELECT count(*) FROM flyway_probe", Integer.class)).isZero();
                     assertThat(jdbc.queryForObject("SELECT current_database()", String.class)).isEqualTo("stevedore");
+                    assertThat(jdbc.queryForObject("SELECT rolsuper FROM pg_roles WHERE rolname = current_user",
+                            Boolean.class)).as("the pool's user is a superuser").isFalse();
+                    assertThat(jdbc.queryForObject("SELECT tableowner FROM pg_tables WHERE tablename = 'flyway_probe'",
+                            String.class)).isEqualTo("registry");
                 });
         assertThat(dataDir.resolve("postgres/postmaster.pid")).as("server stopped with the context").doesNotExist();
-        EmbeddedPostgresTest.deleteRecursively(dataDir);
+        PostgresTestSupport.deleteRecursively(dataDir);
     }
 
     @Test
