@@ -1,6 +1,7 @@
 package io.stevedore.registry.distribution;
 
 import io.stevedore.json.Json;
+import io.stevedore.registry.metadata.RepositoryFilter;
 import io.stevedore.registry.metadata.RepositoryStore;
 import io.stevedore.registry.metadata.TagStore;
 import jakarta.servlet.http.HttpServletResponse;
@@ -46,7 +47,8 @@ class ListingHandler {
     }
 
     void catalog(Exchange x) throws IOException {
-        page(x, "/v2/_catalog", "repositories", repositories::list, Map.of());
+        page(x, "/v2/_catalog", "repositories", (last, limit) -> repositories.list(last, limit, RepositoryFilter.ALL),
+                Map.of());
     }
 
     private void page(Exchange x, String path, String field, BiFunction<String, Integer, List<String>> query,
