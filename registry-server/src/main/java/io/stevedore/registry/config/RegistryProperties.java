@@ -12,7 +12,7 @@ import org.springframework.util.unit.DataSize;
  *
  * @param dataDir  where the embedded default keeps blobs and its PostgreSQL
  * @param storage  which blob store
- * @param auth     authentication (the auth issue gives it meaning; accepted now)
+ * @param auth     authentication and access control
  */
 @ConfigurationProperties("registry")
 public record RegistryProperties(@DefaultValue("./data") Path dataDir,
@@ -48,8 +48,38 @@ public record RegistryProperties(@DefaultValue("./data") Path dataDir,
                      @DefaultValue("false") boolean redirect) {
     }
 
-    /** @param adminPassword the admin user's password, set at start-up */
-    public record Auth(String adminPassword) {
+    /**
+     * Authentication and access control.
+     *
+     * @param enabled              off (the default for now): every route is open to every caller
+     * @param adminPassword        the {@code admin} user's password, applied at every start; unset, with auth
+     *                             on and no admin yet, one is generated and logged once
+     * @param service              the service named in challenges, and the audience of the tokens
+     * @param realm                the token endpoint's URL in challenges; unset: the request's own
+     *                             scheme, host and port plus {@code /auth/token}
+     * @param issuer               the {@code iss} of the tokens
+     * @param tokenLifetime        how long a bearer token is valid
+     * @param refreshTokenLifetime how long a refresh token is valid (docker login keeps one instead of
+     *                             the password)
+     * @param signingKey           PEM PKCS#8 RSA private key signing the tokens; unset: one created at
+     *                             first start in {@code <data-dir>/auth/}. Replicas must share one.
+     * @param failedLogins         the failed-login rate limit
+     */
+    public record Auth(@DefaultValue("false") boolean enabled, String adminPassword,
+                       @DefaultValue("stevedore") String service, String realm,
+                       @DefaultValue("stevedore") String issuer,
+                       @DefaultValue("5m") Duration tokenLifetime,
+                       @DefaultValue("30d") Duration refreshTokenLifetime,
+                       Path signingKey,
+                       @DefaultValue FailedLogins failedLogins) {
+    }
+
+    /**
+     * After this many failed logins within the window, for one user name or from one client
+     * address, further logins are refused with 429 until the oldest of those failures ages out.
+     */
+    public record FailedLogins(@DefaultValue("10") int perUser, @DefaultValue("10") int perAddress,
+                               @DefaultValue("5m") Duration window) {
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.stevedore.registry.distribution;
 
+import io.stevedore.registry.auth.AccessGate;
 import org.springframework.boot.web.servlet.ServletRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -9,9 +10,9 @@ class DistributionConfiguration {
 
     @Bean
     ServletRegistrationBean<DistributionServlet> distributionServlet(BlobHandler blobs, UploadHandler uploads,
-            ManifestHandler manifests, ListingHandler listings, ReferrersHandler referrers) {
+            ManifestHandler manifests, ListingHandler listings, ReferrersHandler referrers, AccessGate gate) {
         ServletRegistrationBean<DistributionServlet> registration = new ServletRegistrationBean<>(
-                new DistributionServlet(blobs, uploads, manifests, listings, referrers), "/v2/*");
+                new DistributionServlet(blobs, uploads, manifests, listings, referrers, gate), "/v2/*");
         registration.setName("distribution");
         registration.setLoadOnStartup(1);
         return registration;

@@ -4,6 +4,10 @@ import io.stevedore.json.Json;
 import io.stevedore.oci.InvalidDigestException;
 import io.stevedore.oci.InvalidNameException;
 import io.stevedore.oci.RepositoryName;
+import io.stevedore.registry.auth.AccessGate;
+import io.stevedore.registry.auth.AccessRefused;
+import io.stevedore.registry.auth.Caller;
+import io.stevedore.registry.auth.Scope;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -13,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.catalina.connector.ClientAbortException;
@@ -23,7 +28,8 @@ import org.springframework.web.filter.ServerHttpObservationFilter;
 /**
  * The {@code /v2/} API. Repository names span several path segments, which path-pattern routing
  * cannot split from what follows, so this servlet matches the spec's endpoint shapes itself, in a
- * fixed order, and reports the matched template to the request metrics.
+ * fixed order, reports the matched template to the request metrics, and has the {@link AccessGate}
+ * check each request against the actions its endpoint declares before any handler runs.
  */
 public class DistributionServlet extends HttpServlet {
     private static final Logger log = LoggerFactory.getLogger(DistributionServlet.class);
@@ -32,31 +38,54 @@ public class DistributionServlet extends HttpServlet {
         void handle(Exchange exchange) throws IOException;
     }
 
-    /** One endpoint shape: the template metrics show, its pattern, and a handler per method. */
-    private record Route(String template, Pattern pattern, Map<String, Handler> methods) {
+    /**
+     * What one method of a route needs on the named repository, and what handles it. Writing
+     * needs pull as well as push (a push reads what is there, as CNCF Distribution has it), and
+     * the whole upload session, including its status and cancellation, belongs to pushing.
+     */
+    private record Endpoint(Set<String> actions, Handler handler) {
+    }
+
+    /** One endpoint shape: the template metrics show, its pattern, and an endpoint per method. */
+    private record Route(String template, Pattern pattern, Map<String, Endpoint> methods) {
     }
 
     private final List<Route> routes;
+    private final AccessGate gate;
 
     public DistributionServlet(BlobHandler blobs, UploadHandler uploads, ManifestHandler manifests,
-                               ListingHandler listings, ReferrersHandler referrers) {
+                               ListingHandler listings, ReferrersHandler referrers, AccessGate gate) {
+        this.gate = gate;
         this.routes = List.of(
-                route("/v2/_catalog", "_catalog", Map.of("GET", listings::catalog)),
-                route("/v2/{name}/blobs/uploads/", "(.+)/blobs/uploads/?", Map.of("POST", uploads::start)),
+                route("/v2/_catalog", "_catalog", Map.of("GET", pull(listings::catalog))),
+                route("/v2/{name}/blobs/uploads/", "(.+)/blobs/uploads/?", Map.of("POST", push(uploads::start))),
                 route("/v2/{name}/blobs/uploads/{uuid}", "(.+)/blobs/uploads/([^/]+)", Map.of(
-                        "PATCH", uploads::patch, "PUT", uploads::put, "GET", uploads::status,
-                        "DELETE", uploads::cancel)),
+                        "PATCH", push(uploads::patch), "PUT", push(uploads::put), "GET", push(uploads::status),
+                        "DELETE", push(uploads::cancel))),
                 route("/v2/{name}/blobs/{digest}", "(.+)/blobs/([^/]+)", Map.of(
-                        "GET", x -> blobs.get(x, false), "HEAD", x -> blobs.get(x, true), "DELETE", blobs::delete)),
+                        "GET", pull(x -> blobs.get(x, false)), "HEAD", pull(x -> blobs.get(x, true)),
+                        "DELETE", delete(blobs::delete))),
                 route("/v2/{name}/manifests/{reference}", "(.+)/manifests/([^/]+)", Map.of(
-                        "GET", x -> manifests.get(x, false), "HEAD", x -> manifests.get(x, true),
-                        "PUT", manifests::put, "DELETE", manifests::delete)),
-                route("/v2/{name}/tags/list", "(.+)/tags/list", Map.of("GET", listings::tags)),
-                route("/v2/{name}/referrers/{digest}", "(.+)/referrers/([^/]+)", Map.of("GET", referrers::get)));
+                        "GET", pull(x -> manifests.get(x, false)), "HEAD", pull(x -> manifests.get(x, true)),
+                        "PUT", push(manifests::put), "DELETE", delete(manifests::delete))),
+                route("/v2/{name}/tags/list", "(.+)/tags/list", Map.of("GET", pull(listings::tags))),
+                route("/v2/{name}/referrers/{digest}", "(.+)/referrers/([^/]+)", Map.of("GET", pull(referrers::get))));
     }
 
-    private static Route route(String template, String regex, Map<String, Handler> methods) {
+    private static Route route(String template, String regex, Map<String, Endpoint> methods) {
         return new Route(template, Pattern.compile(regex), methods);
+    }
+
+    private static Endpoint pull(Handler handler) {
+        return new Endpoint(Set.of(Scope.PULL), handler);
+    }
+
+    private static Endpoint push(Handler handler) {
+        return new Endpoint(Set.of(Scope.PULL, Scope.PUSH), handler);
+    }
+
+    private static Endpoint delete(Handler handler) {
+        return new Endpoint(Set.of(Scope.DELETE), handler);
     }
 
     @Override
@@ -70,6 +99,13 @@ public class DistributionServlet extends HttpServlet {
                 return;
             }
             dispatch(request, response, path.substring(1));
+        } catch (AccessRefused e) {
+            ErrorCode code = switch (e.kind()) {
+                case UNAUTHORIZED -> ErrorCode.UNAUTHORIZED;
+                case DENIED -> ErrorCode.DENIED;
+                case TOO_MANY_REQUESTS -> ErrorCode.TOOMANYREQUESTS;
+            };
+            writeError(response, code.status(), code, e.getMessage(), e.detail(), e.headers());
         } catch (RegistryException e) {
             writeError(response, e.status(), e.code(), e.getMessage(), e.detail(), e.headers());
         } catch (InvalidNameException e) {
@@ -113,15 +149,19 @@ public class DistributionServlet extends HttpServlet {
                 continue;
             }
             observe(request, route.template());
-            Handler handler = route.methods().get(request.getMethod());
-            if (handler == null) {
+            Endpoint endpoint = route.methods().get(request.getMethod());
+            if (endpoint == null) {
                 response.setHeader("Allow", String.join(", ", route.methods().keySet()));
                 throw new RegistryException(ErrorCode.UNSUPPORTED, 405,
                         request.getMethod() + " is not supported on " + route.template(), null, Map.of());
             }
             RepositoryName name = m.groupCount() >= 1 ? RepositoryName.of(m.group(1)) : null;
             String reference = m.groupCount() >= 2 ? m.group(2) : null;
-            handler.handle(new Exchange(request, response, name, reference));
+            // The only route without a repository is the catalog.
+            Scope required = name == null ? Scope.catalog()
+                    : new Scope(Scope.REPOSITORY, name.value(), endpoint.actions());
+            Caller caller = gate.admit(request, required);
+            endpoint.handler().handle(new Exchange(request, response, name, reference, caller));
             return;
         }
         observe(request, "/v2/**");
@@ -129,10 +169,12 @@ public class DistributionServlet extends HttpServlet {
                 null, Map.of());
     }
 
-    private static void base(HttpServletRequest request, HttpServletResponse response) throws IOException {
+    /** {@code /v2/}: 200 to any caller the registry knows, which is how clients test their credentials. */
+    private void base(HttpServletRequest request, HttpServletResponse response) throws IOException {
         if (!request.getMethod().equals("GET") && !request.getMethod().equals("HEAD")) {
             throw new RegistryException(ErrorCode.UNSUPPORTED, 405, "only GET and HEAD on /v2/", null, Map.of());
         }
+        gate.admit(request, null);
         response.setStatus(200);
         response.setContentType("application/json");
         response.setContentLength(2);

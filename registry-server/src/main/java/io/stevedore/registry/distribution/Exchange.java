@@ -3,6 +3,7 @@ package io.stevedore.registry.distribution;
 import io.stevedore.oci.Digest;
 import io.stevedore.oci.InvalidDigestException;
 import io.stevedore.oci.RepositoryName;
+import io.stevedore.registry.auth.Caller;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
@@ -12,8 +13,10 @@ import jakarta.servlet.http.HttpServletResponse;
  *
  * @param name      the repository, or null for routes without one
  * @param reference the last path variable (digest, tag or upload id), or null
+ * @param caller    who sent it, already admitted to the route
  */
-record Exchange(HttpServletRequest request, HttpServletResponse response, RepositoryName name, String reference) {
+record Exchange(HttpServletRequest request, HttpServletResponse response, RepositoryName name, String reference,
+                Caller caller) {
 
     String repository() {
         return name.value();

@@ -1,6 +1,8 @@
 package io.stevedore.registry.distribution;
 
 import io.stevedore.json.Json;
+import io.stevedore.registry.auth.AccessPolicy;
+import io.stevedore.registry.metadata.RepositoryFilter;
 import io.stevedore.registry.metadata.RepositoryStore;
 import io.stevedore.registry.metadata.TagStore;
 import jakarta.servlet.http.HttpServletResponse;
@@ -27,10 +29,12 @@ class ListingHandler {
 
     private final RepositoryStore repositories;
     private final TagStore tags;
+    private final AccessPolicy access;
 
-    ListingHandler(RepositoryStore repositories, TagStore tags) {
+    ListingHandler(RepositoryStore repositories, TagStore tags, AccessPolicy access) {
         this.repositories = repositories;
         this.tags = tags;
+        this.access = access;
     }
 
     void tags(Exchange x) throws IOException {
@@ -45,8 +49,10 @@ class ListingHandler {
         }, Map.of("name", x.repository()));
     }
 
+    /** Only repositories the caller may pull; the filter is in the query, so pages stay full. */
     void catalog(Exchange x) throws IOException {
-        page(x, "/v2/_catalog", "repositories", repositories::list, Map.of());
+        RepositoryFilter readable = access.listable(x.caller());
+        page(x, "/v2/_catalog", "repositories", (last, limit) -> repositories.list(last, limit, readable), Map.of());
     }
 
     private void page(Exchange x, String path, String field, BiFunction<String, Integer, List<String>> query,

@@ -3,6 +3,8 @@ package io.stevedore.registry.distribution;
 import io.stevedore.oci.Digest;
 import io.stevedore.oci.InvalidNameException;
 import io.stevedore.oci.RepositoryName;
+import io.stevedore.registry.auth.AccessPolicy;
+import io.stevedore.registry.auth.Scope;
 import io.stevedore.registry.metadata.BlobRecordStore;
 import io.stevedore.registry.metadata.RepositoryStore;
 import io.stevedore.registry.metadata.UploadStore;
@@ -40,11 +42,13 @@ class UploadHandler {
     private final UploadStore uploads;
     private final BlobStore store;
     private final TransactionTemplate transaction;
+    private final AccessPolicy access;
     private final ReentrantLock[] locks = new ReentrantLock[LOCK_STRIPES];
 
     UploadHandler(RepositoryStore repositories, BlobRecordStore blobs, UploadStore uploads, BlobStore store,
-                  TransactionTemplate transaction) {
+                  TransactionTemplate transaction, AccessPolicy access) {
         this.transaction = transaction;
+        this.access = access;
         this.repositories = repositories;
         this.blobs = blobs;
         this.uploads = uploads;
@@ -70,14 +74,21 @@ class UploadHandler {
         answerInProgress(x, HttpServletResponse.SC_ACCEPTED, id, 0);
     }
 
-    /** Links an existing blob into the repository; false if it cannot be mounted. */
+    /**
+     * Links an existing blob into the repository; false if it cannot be mounted. Only from where
+     * the caller may pull: a mount refused for that looks like a blob that is not there, and the
+     * client uploads it instead.
+     */
     private boolean mount(Exchange x, Digest digest, String from) {
         Optional<Long> size;
         if (from == null || from.isEmpty()) {
-            size = blobs.size(digest); // automatic mount: the blob exists somewhere in this registry
+            // automatic mount: the blob is in a repository the caller may pull
+            size = blobs.sizeInReadable(digest, access.pullable(x.caller()));
         } else {
             try {
-                size = blobs.sizeIn(RepositoryName.of(from).value(), digest);
+                RepositoryName source = RepositoryName.of(from);
+                size = access.allows(x.caller(), Scope.repository(source.value(), Scope.PULL))
+                        ? blobs.sizeIn(source.value(), digest) : Optional.empty();
             } catch (InvalidNameException e) {
                 size = Optional.empty(); // an unusable 'from' means no mount, not an error
             }

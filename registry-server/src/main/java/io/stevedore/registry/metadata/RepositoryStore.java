@@ -1,12 +1,13 @@
 package io.stevedore.registry.metadata;
 
 import io.stevedore.oci.RepositoryName;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
 
-/** Repositories: created on first push, listed by the catalog. */
+/** Repositories: created on first push, listed by the catalog, private until made public. */
 @Repository
 public class RepositoryStore {
     private final JdbcClient jdbc;
@@ -31,13 +32,32 @@ public class RepositoryStore {
         return find(name).orElseThrow();
     }
 
-    /** Names of repositories holding at least one manifest, sorted, after {@code last}. */
-    public List<String> list(String last, int limit) {
+    /**
+     * Names of repositories holding at least one manifest that the filter admits, sorted, after
+     * {@code last}.
+     */
+    public List<String> list(String last, int limit, RepositoryFilter readable) {
+        List<Object> params = new ArrayList<>();
+        params.add(last == null ? "" : last);
+        params.addAll(readable.params());
+        params.add(limit);
         return jdbc.sql("""
                 select r.name from repositories r
                 where r.name > ? and exists (select 1 from manifests m where m.repository_id = r.id)
-                order by r.name limit ?""")
-                .params(last == null ? "" : last, limit)
+                and """ + readable.condition() + " order by r.name limit ?")
+                .params(params)
                 .query((rs, n) -> rs.getString(1)).list();
+    }
+
+    /** The repository's visibility, if it exists. */
+    public Optional<Visibility> visibility(RepositoryName name) {
+        return jdbc.sql("select visibility from repositories where name = ?").param(name.value())
+                .query(String.class).optional().flatMap(Visibility::parse);
+    }
+
+    /** Sets the visibility of an existing repository; false if there is none of that name. */
+    public boolean setVisibility(RepositoryName name, Visibility visibility) {
+        return jdbc.sql("update repositories set visibility = ? where name = ?")
+                .params(visibility.wireName(), name.value()).update() > 0;
     }
 }

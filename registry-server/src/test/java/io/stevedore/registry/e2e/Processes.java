@@ -69,13 +69,31 @@ final class Processes {
 
     /** Like {@link #run(Path, Duration, List)}, but a timeout is reported in the result rather than failing. */
     static Result execute(Path dir, Duration timeout, List<String> command) {
+        return execute(dir, timeout, command, null);
+    }
+
+    /** Runs the command with {@code input} as its standard input (a password for --password-stdin). */
+    static Result runWithInput(String input, String... command) {
+        Result result = execute(null, TIMEOUT, Arrays.asList(command), input);
+        if (result.timedOut()) {
+            fail("timed out after " + TIMEOUT + ": " + result.describe());
+        }
+        return result;
+    }
+
+    private static Result execute(Path dir, Duration timeout, List<String> command, String input) {
+        Path in = null;
         Path out = null;
         Path err = null;
         try {
+            if (input != null) {
+                in = Files.createTempFile("e2e-in", ".txt");
+                Files.writeString(in, input);
+            }
             out = Files.createTempFile("e2e-out", ".log");
             err = Files.createTempFile("e2e-err", ".log");
             ProcessBuilder builder = new ProcessBuilder(command)
-                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                    .redirectInput(ProcessBuilder.Redirect.from(in == null ? new File("/dev/null") : in.toFile()))
                     .redirectOutput(out.toFile())
                     .redirectError(err.toFile());
             if (dir != null) {
@@ -94,6 +112,7 @@ final class Processes {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while running " + command, e);
         } finally {
+            deleteQuietly(in);
             deleteQuietly(out);
             deleteQuietly(err);
         }

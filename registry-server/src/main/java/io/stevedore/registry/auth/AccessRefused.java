@@ -1,0 +1,39 @@
+package io.stevedore.registry.auth;
+
+import java.util.Map;
+
+/**
+ * A registry request refused for lack of access; the distribution API answers it with the
+ * matching error code and these headers (the challenge, or Retry-After).
+ *
+ * @see AccessGate
+ */
+public class AccessRefused extends RuntimeException {
+
+    /** UNAUTHORIZED (401: who are you?), DENIED (403: not you), TOO_MANY_REQUESTS (429). */
+    public enum Kind { UNAUTHORIZED, DENIED, TOO_MANY_REQUESTS }
+
+    private final Kind kind;
+    private final Map<String, String> headers;
+    private final Object detail;
+
+    AccessRefused(Kind kind, String message, Map<String, String> headers, Object detail) {
+        super(message);
+        this.kind = kind;
+        this.headers = Map.copyOf(headers);
+        this.detail = detail;
+    }
+
+    public Kind kind() {
+        return kind;
+    }
+
+    public Map<String, String> headers() {
+        return headers;
+    }
+
+    /** What access was missing, for the error's {@code detail}; or null. */
+    public Object detail() {
+        return detail;
+    }
+}

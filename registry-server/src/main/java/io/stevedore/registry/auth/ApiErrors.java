@@ -1,0 +1,62 @@
+package io.stevedore.registry.auth;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.HttpStatusCode;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.http.converter.HttpMessageNotReadableException;
+import org.springframework.web.ErrorResponse;
+import org.springframework.web.bind.annotation.ExceptionHandler;
+import org.springframework.web.bind.annotation.RestControllerAdvice;
+
+/**
+ * Every error of the management API in one shape, {@code {"code":"CONFLICT","message":"..."}},
+ * the code being the status's name: those it raises itself, and Spring MVC's own (no such
+ * endpoint, method not allowed, unsupported media type, unreadable JSON). Registered with the API,
+ * so with authentication on it also shapes the MVC errors of the token and actuator endpoints;
+ * the distribution API has its own servlet and shape.
+ */
+@RestControllerAdvice
+@ConditionalOnProperty(prefix = "registry.auth", name = "enabled", havingValue = "true")
+class ApiErrors {
+    private static final Logger log = LoggerFactory.getLogger(ApiErrors.class);
+
+    @ExceptionHandler(ApiException.class)
+    ResponseEntity<Map<String, Object>> refused(ApiException e) {
+        return answer(e.status(), e.getMessage(), e.headers());
+    }
+
+    @ExceptionHandler(HttpMessageNotReadableException.class)
+    ResponseEntity<Map<String, Object>> unreadable(HttpMessageNotReadableException e) {
+        return answer(HttpStatus.BAD_REQUEST, "the request body is not the JSON this endpoint takes", Map.of());
+    }
+
+    /** Spring MVC's own errors carry their status; anything else is a bug, logged. */
+    @ExceptionHandler(Exception.class)
+    ResponseEntity<Map<String, Object>> other(Exception e) {
+        if (e instanceof ErrorResponse mvc) {
+            String detail = mvc.getBody().getDetail();
+            Map<String, String> headers = new LinkedHashMap<>();
+            mvc.getHeaders().forEach((name, values) -> headers.put(name, String.join(", ", values)));
+            return answer(mvc.getStatusCode(), detail == null ? "request refused" : detail, headers);
+        }
+        log.error("request failed", e);
+        return answer(HttpStatus.INTERNAL_SERVER_ERROR, "internal error; the registry log has the details", Map.of());
+    }
+
+    private static ResponseEntity<Map<String, Object>> answer(HttpStatusCode status, String message,
+                                                              Map<String, String> headers) {
+        HttpStatus known = HttpStatus.resolve(status.value());
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("code", known == null ? String.valueOf(status.value()) : known.name());
+        body.put("message", message);
+        ResponseEntity.BodyBuilder response = ResponseEntity.status(status).contentType(MediaType.APPLICATION_JSON);
+        headers.forEach(response::header);
+        return response.body(body);
+    }
+}
