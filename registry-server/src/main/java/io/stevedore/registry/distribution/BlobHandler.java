@@ -54,8 +54,11 @@ class BlobHandler {
         long size = blobs.sizeIn(x.repository(), digest)
                 .orElseThrow(() -> new RegistryException(ErrorCode.BLOB_UNKNOWN, "blob unknown to registry",
                         Map.of("digest", digest.toString())));
-        String etag = "\"" + digest + "\"";
         x.header("Docker-Content-Digest", digest.toString());
+        if (!head && redirect(x, digest)) {
+            return; // conditional and ranged GETs are then the bucket's to answer
+        }
+        String etag = "\"" + digest + "\"";
         x.header("ETag", etag);
         x.header("Accept-Ranges", "bytes");
         x.header("Cache-Control", "max-age=31536000");
@@ -71,9 +74,6 @@ class BlobHandler {
         } else {
             x.status(HttpServletResponse.SC_PARTIAL_CONTENT);
             x.header("Content-Range", "bytes " + range.start() + "-" + range.end() + "/" + size);
-        }
-        if (!head && redirect(x, digest)) {
-            return;
         }
         x.response().setContentLengthLong(Math.max(0, range.length()));
         if (head || range.length() <= 0) {
@@ -104,11 +104,8 @@ class BlobHandler {
         if (url.isEmpty()) {
             return false;
         }
-        x.response().reset();
         x.status(307);
         x.header("Location", url.get().toString());
-        x.header("Docker-Content-Digest", digest.toString());
-        x.header("Docker-Distribution-API-Version", "registry/2.0");
         x.response().setContentLength(0);
         return true;
     }
