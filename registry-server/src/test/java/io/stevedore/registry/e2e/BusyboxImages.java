@@ -239,13 +239,13 @@ final class BusyboxImages {
         }
     }
 
-    private static TarArchiveOutputStream tarStream(OutputStream out) {
+    static TarArchiveOutputStream tarStream(OutputStream out) {
         TarArchiveOutputStream tar = new TarArchiveOutputStream(out);
         tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
         return tar;
     }
 
-    private static void putFile(TarArchiveOutputStream tar, String name, byte[] content, int mode) throws IOException {
+    static void putFile(TarArchiveOutputStream tar, String name, byte[] content, int mode) throws IOException {
         TarArchiveEntry entry = new TarArchiveEntry(name, TarConstants.LF_NORMAL);
         fixOwnerAndTime(entry, 0100000 | mode);
         entry.setSize(content.length);
@@ -254,7 +254,7 @@ final class BusyboxImages {
         tar.closeArchiveEntry();
     }
 
-    private static void fixOwnerAndTime(TarArchiveEntry entry, int mode) {
+    static void fixOwnerAndTime(TarArchiveEntry entry, int mode) {
         entry.setMode(mode);
         entry.setIds(0, 0);
         entry.setNames("root", "root");
@@ -262,7 +262,7 @@ final class BusyboxImages {
     }
 
     /** gzip with the header's mtime left at 0, so the same tar always compresses to the same bytes here. */
-    private static byte[] gzip(byte[] content) {
+    static byte[] gzip(byte[] content) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(content.length / 2);
         try (GZIPOutputStream gzip = new GZIPOutputStream(bytes)) {
             gzip.write(content);
@@ -272,7 +272,7 @@ final class BusyboxImages {
         return bytes.toByteArray();
     }
 
-    private static byte[] json(Object value) {
+    static byte[] json(Object value) {
         return JSON.writeValueAsBytes(value);
     }
 }

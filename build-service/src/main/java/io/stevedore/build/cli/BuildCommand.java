@@ -1,0 +1,296 @@
+package io.stevedore.build.cli;
+
+import io.stevedore.build.dockerfile.DockerfileException;
+import io.stevedore.build.engine.BuildException;
+import io.stevedore.build.engine.BuildRequest;
+import io.stevedore.build.engine.BuildResult;
+import io.stevedore.build.engine.ImageBuilder;
+import io.stevedore.build.engine.Platforms;
+import io.stevedore.build.engine.Progress;
+import io.stevedore.build.engine.Registries;
+import io.stevedore.client.DockerConfig;
+import io.stevedore.client.ImageReference;
+import io.stevedore.client.RegistryClientException;
+import io.stevedore.client.RegistryCredentials;
+import io.stevedore.oci.Platform;
+
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** Parses `build` options (as `docker build` spells them), runs the engine, prints the digest. */
+final class BuildCommand {
+    static final String USAGE = """
+            usage: java -jar build-service.jar build [OPTIONS] CONTEXT
+
+              -t, --tag REGISTRY/REPO:TAG   push the result under this name (repeatable, at least one)
+              -f, --file PATH               Dockerfile (default: CONTEXT/Dockerfile)
+                  --build-arg KEY[=VALUE]   build-time variable (no value: taken from the environment)
+                  --target STAGE            build this stage instead of the last one
+                  --platform P1[,P2...]     target platforms, e.g. linux/amd64,linux/arm64 (several give an index)
+                  --secret id=ID[,src=PATH|,env=VAR]
+                                            secret for RUN --mount=type=secret (never stored in the image)
+                  --no-cache                run every step (results still refresh the cache)
+                  --label KEY=VALUE         add a label to the image
+                  --progress plain|quiet    step-by-step progress on stderr (default plain)
+                  --network default|none    network for RUN steps without --network (default: default)
+                  --cache-repo REGISTRY/REPO
+                                            where cache entries live (default: first tag's repository + /buildcache)
+                  --insecure-registry HOST  talk plain HTTP to HOST (localhost and 127.0.0.0/8 always do)
+                  --registry-user USER --registry-password PASSWORD
+                                            credentials for the first tag's registry (default: ~/.docker/config.json)
+                  --default-registry HOST   where short names such as "busybox" come from (default docker.io)
+                  --source-date-epoch SECONDS
+                                            fixed timestamps in layers and history (also $SOURCE_DATE_EPOCH)
+                  --step-timeout DURATION   limit per RUN step, e.g. 30m (default 1h)
+                  --memory BYTES[k|m|g]     memory limit per RUN step
+                  --work-dir PATH           layer store and cache (default $STEVEDORE_BUILD_DIR or ~/.cache/stevedore-build)
+
+            The pushed digest is printed on stdout; the exit status is non-zero on failure.""";
+
+    private final PrintStream out;
+    private final PrintStream err;
+
+    BuildCommand(PrintStream out, PrintStream err) {
+        this.out = out;
+        this.err = err;
+    }
+
+    int run(String[] args) {
+        Options options;
+        try {
+            options = Options.parse(args);
+        } catch (IllegalArgumentException e) {
+            err.println("error: " + e.getMessage() + "\n\n" + USAGE);
+            return 2;
+        }
+        Progress progress = new Progress(err, options.quiet);
+        Map<String, RegistryCredentials> credentials = new HashMap<>();
+        if (options.registryUser != null) {
+            credentials.put(options.tags.getFirst().registry(),
+                    RegistryCredentials.basic(options.registryUser, options.registryPassword));
+        }
+        try (Registries registries = new Registries(DockerConfig.load(), credentials, options.insecure)) {
+            ImageBuilder builder = new ImageBuilder(options.workDir, registries, options.defaultRegistry);
+            BuildResult result = builder.build(options.request(), progress);
+            out.println(result.digest());
+            return 0;
+        } catch (DockerfileException | BuildException | RegistryClientException e) {
+            err.println("error: " + e.getMessage());
+            return 1;
+        } catch (RuntimeException e) {
+            err.println("error: " + e);
+            return 1;
+        }
+    }
+
+    /** The parsed command line. */
+    static final class Options {
+        final List<ImageReference> tags = new ArrayList<>();
+        final Map<String, String> buildArgs = new LinkedHashMap<>();
+        final Map<String, BuildRequest.SecretSource> secrets = new LinkedHashMap<>();
+        final Map<String, String> labels = new LinkedHashMap<>();
+        final Set<String> insecure = new HashSet<>();
+        List<Platform> platforms;
+        Path context;
+        Path dockerfile;
+        String target;
+        boolean noCache;
+        boolean quiet;
+        boolean network = true;
+        String cacheRepo;
+        String registryUser;
+        String registryPassword;
+        String defaultRegistry = ImageReference.DOCKER_HUB;
+        Instant sourceDateEpoch;
+        Duration stepTimeout = Duration.ofHours(1);
+        long memory;
+        Path workDir;
+        private final List<String> rawTags = new ArrayList<>();
+
+        static Options parse(String[] args) {
+            Options o = new Options();
+            for (int i = 0; i < args.length; i++) {
+                String arg = args[i];
+                String name = arg;
+                String value = null;
+                if (arg.startsWith("--") && arg.contains("=")) {
+                    name = arg.substring(0, arg.indexOf('='));
+                    value = arg.substring(arg.indexOf('=') + 1);
+                }
+                if (!name.startsWith("-") || name.equals("-")) {
+                    if (o.context != null) {
+                        throw new IllegalArgumentException("more than one CONTEXT: " + o.context + " and " + arg);
+                    }
+                    o.context = Path.of(arg);
+                    continue;
+                }
+                switch (name) {
+                    case "--no-cache" -> o.noCache = true;
+                    case "-q", "--quiet" -> o.quiet = true;
+                    default -> {
+                        if (value == null) {
+                            if (i + 1 >= args.length) {
+                                throw new IllegalArgumentException("option " + name + " needs a value");
+                            }
+                            value = args[++i];
+                        }
+                        o.option(name, value);
+                    }
+                }
+            }
+            if (o.context == null) {
+                throw new IllegalArgumentException("CONTEXT is required (a directory)");
+            }
+            if (!Files.isDirectory(o.context)) {
+                throw new IllegalArgumentException("context " + o.context + " is not a directory");
+            }
+            for (String tag : o.rawTags) {
+                o.tags.add(ImageReference.parse(tag, o.defaultRegistry));
+            }
+            if (o.tags.isEmpty()) {
+                throw new IllegalArgumentException("at least one -t REGISTRY/REPOSITORY:TAG is required (the result is pushed there)");
+            }
+            if (o.dockerfile == null) {
+                o.dockerfile = o.context.resolve("Dockerfile");
+            }
+            if (o.platforms == null) {
+                o.platforms = List.of(Platforms.host());
+            }
+            if (o.sourceDateEpoch == null && System.getenv("SOURCE_DATE_EPOCH") != null) {
+                o.sourceDateEpoch = epoch(System.getenv("SOURCE_DATE_EPOCH"));
+            }
+            if (o.workDir == null) {
+                String env = System.getenv("STEVEDORE_BUILD_DIR");
+                o.workDir = env != null ? Path.of(env) : Path.of(System.getProperty("user.home"), ".cache", "stevedore-build");
+            }
+            return o;
+        }
+
+        private void option(String name, String value) {
+            switch (name) {
+                case "-t", "--tag" -> rawTags.add(value);
+                case "-f", "--file" -> dockerfile = Path.of(value);
+                case "--build-arg" -> {
+                    int eq = value.indexOf('=');
+                    if (eq < 0) {
+                        buildArgs.put(value, System.getenv(value));
+                    } else {
+                        buildArgs.put(value.substring(0, eq), value.substring(eq + 1));
+                    }
+                }
+                case "--target" -> target = value;
+                case "--platform" -> platforms = Platforms.parseList(value);
+                case "--secret" -> secret(value);
+                case "--label" -> {
+                    int eq = value.indexOf('=');
+                    labels.put(eq < 0 ? value : value.substring(0, eq), eq < 0 ? "" : value.substring(eq + 1));
+                }
+                case "--progress" -> {
+                    switch (value) {
+                        case "plain", "auto", "tty" -> quiet = false;
+                        case "quiet" -> quiet = true;
+                        default -> throw new IllegalArgumentException("--progress must be plain or quiet");
+                    }
+                }
+                case "--network" -> {
+                    switch (value) {
+                        case "default", "host" -> network = true;
+                        case "none" -> network = false;
+                        default -> throw new IllegalArgumentException("--network must be default, host or none");
+                    }
+                }
+                case "--cache-repo" -> cacheRepo = value;
+                case "--insecure-registry" -> insecure.add(value);
+                case "--registry-user" -> registryUser = value;
+                case "--registry-password" -> registryPassword = value;
+                case "--default-registry" -> defaultRegistry = value;
+                case "--source-date-epoch" -> sourceDateEpoch = epoch(value);
+                case "--step-timeout" -> stepTimeout = duration(value);
+                case "--memory", "-m" -> memory = bytes(value);
+                case "--work-dir" -> workDir = Path.of(value);
+                default -> throw new IllegalArgumentException("unknown option " + name);
+            }
+        }
+
+        private void secret(String value) {
+            String id = null;
+            String src = null;
+            String env = null;
+            for (String part : value.split(",")) {
+                int eq = part.indexOf('=');
+                String key = eq < 0 ? part : part.substring(0, eq);
+                String v = eq < 0 ? "" : part.substring(eq + 1);
+                switch (key) {
+                    case "id" -> id = v;
+                    case "src", "source" -> src = v;
+                    case "env" -> env = v;
+                    case "type" -> { /* file or env, implied by src/env */ }
+                    default -> throw new IllegalArgumentException("--secret: unknown field " + key);
+                }
+            }
+            if (id == null || id.isEmpty()) {
+                throw new IllegalArgumentException("--secret needs id=ID");
+            }
+            if (src != null) {
+                secrets.put(id, BuildRequest.SecretSource.file(Path.of(src)));
+            } else {
+                secrets.put(id, BuildRequest.SecretSource.env(env != null ? env : id));
+            }
+        }
+
+        BuildRequest request() {
+            ImageReference cache = cacheRepo == null ? null : ImageReference.parse(cacheRepo, defaultRegistry);
+            return new BuildRequest(context, dockerfile, tags, buildArgs, target, platforms, secrets, noCache, labels, cache,
+                    sourceDateEpoch, network, stepTimeout, memory);
+        }
+
+        private static Instant epoch(String value) {
+            try {
+                return Instant.ofEpochSecond(Long.parseLong(value.trim()));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("SOURCE_DATE_EPOCH must be seconds since 1970: " + value);
+            }
+        }
+
+        private static Duration duration(String value) {
+            String v = value.trim().toLowerCase(java.util.Locale.ROOT);
+            try {
+                if (v.endsWith("ms")) return Duration.ofMillis(Long.parseLong(v.substring(0, v.length() - 2)));
+                if (v.endsWith("s")) return Duration.ofSeconds(Long.parseLong(v.substring(0, v.length() - 1)));
+                if (v.endsWith("m")) return Duration.ofMinutes(Long.parseLong(v.substring(0, v.length() - 1)));
+                if (v.endsWith("h")) return Duration.ofHours(Long.parseLong(v.substring(0, v.length() - 1)));
+                return Duration.ofSeconds(Long.parseLong(v));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("invalid duration " + value + " (e.g. 90s, 30m, 1h)");
+            }
+        }
+
+        private static long bytes(String value) {
+            String v = value.trim().toLowerCase(java.util.Locale.ROOT);
+            long factor = 1;
+            if (v.endsWith("b")) v = v.substring(0, v.length() - 1);
+            switch (v.isEmpty() ? ' ' : v.charAt(v.length() - 1)) {
+                case 'k' -> factor = 1024L;
+                case 'm' -> factor = 1024L * 1024;
+                case 'g' -> factor = 1024L * 1024 * 1024;
+                default -> factor = 1;
+            }
+            if (factor > 1) v = v.substring(0, v.length() - 1);
+            try {
+                return Long.parseLong(v) * factor;
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("invalid memory size " + value + " (e.g. 512m, 2g)");
+            }
+        }
+    }
+}
