@@ -112,6 +112,11 @@ public record ImageReference(String registry, RepositoryName repository, String 
         return new ImageReference(registry, repository, tag, digest);
     }
 
+    /** Whether {@code registry} is a host[:port] as image names carry it. */
+    static boolean isValidRegistry(String registry) {
+        return REGISTRY.matcher(registry).matches();
+    }
+
     private static boolean isRegistry(String firstComponent) {
         return firstComponent.contains(".") || firstComponent.contains(":") || firstComponent.equals("localhost")
                 || !firstComponent.toLowerCase(Locale.ROOT).equals(firstComponent);
