@@ -1,5 +1,7 @@
 package io.stevedore.build.sandbox;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -31,7 +33,11 @@ final class RuncConfig {
     /** Mount points of the sandbox itself that runc may have to create in the rootfs. */
     static final List<String> SYSTEM_MOUNT_POINTS = List.of("/proc", "/dev", "/sys");
 
-    private static final long NOFILE = 1 << 20;
+    /**
+     * Docker's open-files limit, but never above this process's hard limit: runc sets rlimits after
+     * dropping CAP_SYS_RESOURCE, so it can only lower them.
+     */
+    private static final long NOFILE = Math.min(1 << 20, hardOpenFilesLimit());
 
     private RuncConfig() {
     }
@@ -89,6 +95,20 @@ final class RuncConfig {
         config.put("mounts", mounts);
         config.put("linux", linux);
         return config;
+    }
+
+    private static long hardOpenFilesLimit() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/limits"))) {
+                if (line.startsWith("Max open files")) {
+                    String hard = line.substring("Max open files".length()).strip().split("\\s+")[1];
+                    return hard.equals("unlimited") ? Long.MAX_VALUE : Long.parseLong(hard);
+                }
+            }
+        } catch (IOException | RuntimeException unreadable) {
+            // fall through to a limit every host allows
+        }
+        return 1024;
     }
 
     private static Map<String, Object> mount(String destination, String type, String source, String... options) {
