@@ -133,6 +133,8 @@ class SandboxTest {
         // Only copied-up directories of the image may remain, never a created mount point.
         for (String directory : TestRootfs.directories(overlay.upper())) {
             assertThat(lower.resolve(directory)).as("directory %s in the upper", directory).isDirectory();
+            assertThat(Files.getLastModifiedTime(overlay.upper().resolve(directory)))
+                    .as("mtime of %s", directory).isEqualTo(Files.getLastModifiedTime(lower.resolve(directory)));
         }
         assertThat(dir.resolve("state")).isEmptyDirectory();
     }
