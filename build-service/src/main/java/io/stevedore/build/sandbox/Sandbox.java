@@ -29,6 +29,11 @@ import tools.jackson.databind.JsonNode;
  * paths and Docker's capability set in one ~40 ms call. bubblewrap has no cgroup support and would
  * need a second tool for the memory limit, so it was not needed as a fallback.
  *
+ * <p>Memory limits: on this cgroup v1/v2 hybrid host runc writes memory.limit_in_bytes of the v1
+ * memory controller (on a unified host, memory.max); swap is not limited separately (this host has
+ * none). Where no memory controller is mounted, runc refuses a limited step and the
+ * {@link SandboxException} says so.
+ *
  * <p>No seccomp filter is installed (as BuildKit's sandbox with the default profile off): steps are
  * bounded by the capability set and no-new-privileges instead.
  *
