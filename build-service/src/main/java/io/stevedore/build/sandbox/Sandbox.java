@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -28,6 +29,11 @@ import tools.jackson.databind.JsonNode;
  * paths and Docker's capability set in one ~40 ms call. bubblewrap has no cgroup support and would
  * need a second tool for the memory limit, so it was not needed as a fallback.
  *
+ * <p>Memory limits: on this cgroup v1/v2 hybrid host runc writes memory.limit_in_bytes of the v1
+ * memory controller (on a unified host, memory.max); swap is not limited separately (this host has
+ * none). Where no memory controller is mounted, runc refuses a limited step and the
+ * {@link SandboxException} says so.
+ *
  * <p>No seccomp filter is installed (as BuildKit's sandbox with the default profile off): steps are
  * bounded by the capability set and no-new-privileges instead.
  *
@@ -37,6 +43,8 @@ import tools.jackson.databind.JsonNode;
 public final class Sandbox {
 
     private static final SecureRandom IDS = new SecureRandom();
+    /** How long output may still drain after a killed container; its pipe closes as it dies. */
+    private static final Duration PUMP_DRAIN = Duration.ofSeconds(5);
     private static final Path HOST_HOSTS = Path.of("/etc/hosts");
     private static final Path HOST_RESOLV_CONF = Path.of("/etc/resolv.conf");
 
@@ -109,9 +117,8 @@ public final class Sandbox {
         boolean finished = false;
         try {
             if (!runc.waitFor(spec.timeout().toNanos(), TimeUnit.NANOSECONDS)) {
-                kill(id);
-                runc.waitFor();
-                pump.join();
+                stop(id, runc);
+                pump.join(PUMP_DRAIN.toMillis());
                 throw new SandboxTimeoutException(id, spec.timeout());
             }
             pump.join();
@@ -128,12 +135,12 @@ public final class Sandbox {
             }
             return status;
         } catch (InterruptedException e) {
+            stop(id, runc); // before restoring the flag, which would cut its waits short
             Thread.currentThread().interrupt();
             throw new SandboxException("interrupted while running " + spec.argv());
         } finally {
-            if (!finished) {
-                kill(id);
-                runc.destroyForcibly();
+            if (!finished && runc.isAlive()) {
+                stop(id, runc);
             }
             if (Files.exists(stateDir.resolve(id))) {
                 HostCommand.of("runc", "--root", stateDir.toString(), "delete", "-f", id).run();
@@ -141,8 +148,22 @@ public final class Sandbox {
         }
     }
 
-    private void kill(String id) {
-        HostCommand.of("runc", "--root", stateDir.toString(), "kill", id, "KILL").run();
+    /**
+     * Kills the container's processes. {@code runc kill} fails while runc is still creating the
+     * container, hence the retries; a runc that will not exit is killed itself and
+     * {@code runc delete -f} (always run afterwards) removes what it left.
+     */
+    private void stop(String id, Process runc) {
+        for (int attempt = 0; attempt < 5 && runc.isAlive(); attempt++) {
+            HostCommand.of("runc", "--root", stateDir.toString(), "kill", id, "KILL").run();
+            try {
+                runc.waitFor(1, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        runc.destroyForcibly();
     }
 
     /** Copies as it arrives; a failing output must not block the step, so the rest is drained. */

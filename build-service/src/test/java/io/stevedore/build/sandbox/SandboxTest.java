@@ -249,6 +249,30 @@ class SandboxTest {
     }
 
     @Test
+    void interruptingTheCallerKillsTheContainerAndCleansUp() throws Exception {
+        RunSpec spec = new RunSpec(overlay.merged(), sh("echo started; sleep 60"), PATH, "/", "", false, GENEROUS, 0,
+                List.of(), null, output);
+        java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread caller = new Thread(() -> {
+            try {
+                sandbox.run(spec);
+            } catch (Throwable t) {
+                failure.set(t);
+            }
+        });
+        caller.start();
+        while (!output().contains("started")) {
+            Thread.sleep(10);
+        }
+        caller.interrupt();
+        caller.join();
+
+        assertThat(failure.get()).isInstanceOf(SandboxException.class).hasMessageContaining("interrupted");
+        assertThat(dir.resolve("state")).isEmptyDirectory();
+        assertThat(TestRootfs.nonDirectories(overlay.upper())).isEmpty();
+    }
+
+    @Test
     void memoryLimitStopsAHog() {
         assumeTrue(Files.isDirectory(Path.of("/sys/fs/cgroup/memory"))
                         || Files.exists(Path.of("/sys/fs/cgroup/cgroup.controllers")),
@@ -264,7 +288,7 @@ class SandboxTest {
     }
 
     @Test
-    void missingExecutableIsAClearError() {
+    void missingExecutableIsAClearError() throws IOException {
         RunSpec spec = new RunSpec(overlay.merged(), List.of("/no/such/tool"), PATH, "/", "", false, GENEROUS, 0,
                 List.of(), null, output);
 
@@ -272,6 +296,7 @@ class SandboxTest {
                 .isInstanceOf(SandboxException.class)
                 .hasMessageContaining("/no/such/tool");
         assertThat(dir.resolve("state")).isEmptyDirectory();
+        assertThat(TestRootfs.nonDirectories(overlay.upper())).isEmpty();
     }
 
     @Test
