@@ -1,6 +1,7 @@
 package io.stevedore.build.engine;
 
 import io.stevedore.build.context.RootPaths;
+import io.stevedore.build.context.SourceFilter;
 import io.stevedore.build.dockerfile.Heredoc;
 import io.stevedore.build.dockerfile.ShellWords;
 import io.stevedore.build.dockerfile.Stage;
@@ -39,7 +40,7 @@ final class CopySources {
     }
 
     /** Resolved sources; closing unmounts another stage's filesystem and removes scratch files. */
-    record Resolved(List<Path> paths, String identity, boolean fromImage, Set<Path> downloaded,
+    record Resolved(List<Path> paths, SourceFilter filter, String identity, boolean fromImage, Set<Path> downloaded,
                     AutoCloseable cleanup) implements AutoCloseable {
         @Override
         public void close() {
@@ -55,7 +56,7 @@ final class CopySources {
                      boolean forAdd) {
         Function<String, String> lookup = state.lookup();
         if (!LayerSteps.heredocs(heredocs).isEmpty()) {
-            return heredocFiles(heredocs, lookup);
+            return heredocFiles(heredocs, lookup, state.escape);
         }
         List<String> patterns = new ArrayList<>();
         for (String raw : rawSources) {
@@ -66,7 +67,8 @@ final class CopySources {
         }
         List<Path> paths = session.context.resolveSources(patterns);
         Digest hash = session.context.contentHash(patterns);
-        return new Resolved(paths, "context " + String.join("\u0000", patterns) + " " + hash, false, Set.of(), () -> { });
+        return new Resolved(paths, session.context.filter(), "context " + String.join("\u0000", patterns) + " " + hash,
+                false, Set.of(), () -> { });
     }
 
     Resolved resolveForAdd(List<String> rawSources, List<Heredoc> heredocs, String checksum, StageState state, Stage stage) {
@@ -104,16 +106,17 @@ final class CopySources {
             identity.append(" context ").append(String.join("\u0000", local)).append(' ')
                     .append(session.context.contentHash(local));
         }
-        return new Resolved(paths, identity.toString(), false, downloaded, () -> LayerStore.deleteTree(dir));
+        return new Resolved(paths, session.context.filter(), identity.toString(), false, downloaded,
+                () -> LayerStore.deleteTree(dir));
     }
 
-    private Resolved heredocFiles(List<Heredoc> heredocs, Function<String, String> lookup) {
+    private Resolved heredocFiles(List<Heredoc> heredocs, Function<String, String> lookup, char escape) {
         Path dir = session.layers.newScratchDir("heredoc-");
         List<Path> paths = new ArrayList<>();
         StringBuilder identity = new StringBuilder("heredoc");
         try {
             for (Heredoc heredoc : heredocs) {
-                String content = heredoc.expand() ? Heredocs.expand(heredoc.content(), lookup) : heredoc.content();
+                String content = heredoc.expand() ? ShellWords.heredocBody(heredoc.content(), lookup, escape) : heredoc.content();
                 if (heredoc.name().contains("/") || heredoc.name().equals("..") || heredoc.name().equals(".")) {
                     throw new BuildException("heredoc name \"" + heredoc.name() + "\" cannot be a file name");
                 }
@@ -128,7 +131,7 @@ final class CopySources {
             LayerStore.deleteTree(dir);
             throw new UncheckedIOException(e);
         }
-        return new Resolved(paths, identity.toString(), false, Set.of(), () -> LayerStore.deleteTree(dir));
+        return new Resolved(paths, SourceFilter.ALL, identity.toString(), false, Set.of(), () -> LayerStore.deleteTree(dir));
     }
 
     private Resolved fromStageOrImage(String from, List<String> patterns, StageState state, Stage stage) {
@@ -157,7 +160,7 @@ final class CopySources {
             for (String pattern : patterns) {
                 paths.addAll(match(mount.merged(), pattern, from));
             }
-            return new Resolved(paths, identity + " " + String.join("\u0000", patterns), true, Set.of(), () -> {
+            return new Resolved(paths, SourceFilter.ALL, identity + " " + String.join("\u0000", patterns), true, Set.of(), () -> {
                 mount.close();
                 LayerStore.deleteTree(dir);
             });

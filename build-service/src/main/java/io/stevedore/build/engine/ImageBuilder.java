@@ -44,7 +44,7 @@ public final class ImageBuilder {
 
     public BuildResult build(BuildRequest request, Progress progress) {
         Dockerfile dockerfile = parse(request.dockerfile());
-        BuildContext context = BuildContext.open(request.context());
+        BuildContext context = BuildContext.open(request.context().toAbsolutePath().normalize());
         ImageReference cacheRepository = request.cacheRepository() != null ? request.cacheRepository()
                 : defaultCacheRepository(request.tags().getFirst());
         BuildCache cache = new BuildCache(workDir, cacheRepository, registries);

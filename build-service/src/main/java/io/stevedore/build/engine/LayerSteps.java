@@ -3,6 +3,7 @@ package io.stevedore.build.engine;
 import io.stevedore.build.context.ArchiveUnpacker;
 import io.stevedore.build.context.FileCopier;
 import io.stevedore.build.context.Ownership;
+import io.stevedore.build.context.SourceFilter;
 import io.stevedore.build.dockerfile.Heredoc;
 import io.stevedore.build.dockerfile.Instruction;
 import io.stevedore.build.dockerfile.ShellWords;
@@ -60,8 +61,8 @@ final class LayerSteps {
             produce(state, key, createdBy, step, merged -> {
                 Ownership owner = chown == null ? null : Accounts.resolve(chown, merged);
                 boolean preserve = chown == null && sources.fromImage();
-                FileCopier.copy(sources.paths(), merged, destination, owner == null && !preserve ? new Ownership(0, 0) : owner,
-                        chmod, preserve);
+                FileCopier.copy(sources.paths(), sources.filter(), merged, destination,
+                        owner == null && !preserve ? new Ownership(0, 0) : owner, chmod, preserve);
             });
         }
     }
@@ -90,7 +91,7 @@ final class LayerSteps {
                     if (sources.paths().size() > 1 && !target.endsWith("/")) {
                         target = target + "/";
                     }
-                    FileCopier.copy(List.of(source), merged, target, owner, chmod, false);
+                    FileCopier.copy(List.of(source), local ? sources.filter() : SourceFilter.ALL, merged, target, owner, chmod, false);
                 }
             });
         }

@@ -291,11 +291,11 @@ final class StageExecutor {
                     List<String> test = new ArrayList<>();
                     test.add(healthcheck.test().shellForm() ? "CMD-SHELL" : "CMD");
                     test.addAll(healthcheck.test().args());
-                    state.config.healthcheck(test, Durations.nanos(healthcheck.interval(), "--interval"),
-                            Durations.nanos(healthcheck.timeout(), "--timeout"),
-                            Durations.nanos(healthcheck.startPeriod(), "--start-period"),
-                            Durations.nanos(healthcheck.startInterval(), "--start-interval"),
-                            healthcheck.retries() == null ? null : Integer.valueOf(healthcheck.retries()));
+                    state.config.healthcheck(test, nanos(healthcheck.interval(), "--interval", healthcheck.line()),
+                            nanos(healthcheck.timeout(), "--timeout", healthcheck.line()),
+                            nanos(healthcheck.startPeriod(), "--start-period", healthcheck.line()),
+                            nanos(healthcheck.startInterval(), "--start-interval", healthcheck.line()),
+                            retries(healthcheck.retries(), healthcheck.line()));
                     metadata(state, "HEALTHCHECK &{" + json(test) + "}");
                 }
             }
@@ -312,6 +312,28 @@ final class StageExecutor {
         if (!(instruction instanceof Instruction.Run || instruction instanceof Instruction.Copy
                 || instruction instanceof Instruction.Add)) {
             session.progress.step(title).done();
+        }
+    }
+
+    private static Long nanos(String text, String option, int line) {
+        if (text == null) {
+            return null;
+        }
+        try {
+            return io.stevedore.build.dockerfile.GoDuration.parse(text).toNanos();
+        } catch (RuntimeException e) {
+            throw new BuildException("Dockerfile:" + line + ": HEALTHCHECK " + option + ": invalid duration \"" + text + "\"");
+        }
+    }
+
+    private static Integer retries(String text, int line) {
+        if (text == null) {
+            return null;
+        }
+        try {
+            return Integer.valueOf(text);
+        } catch (NumberFormatException e) {
+            throw new BuildException("Dockerfile:" + line + ": HEALTHCHECK --retries must be a number, not \"" + text + "\"");
         }
     }
 

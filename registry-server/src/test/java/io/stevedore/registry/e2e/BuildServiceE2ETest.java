@@ -137,7 +137,7 @@ class BuildServiceE2ETest extends RegistryTestSupport {
                 COPY --chown=app:app --chmod=640 config.txt ./
                 COPY src/ ./src/
                 ADD archive.tar.gz /opt/
-                ADD --checksum=%s http://127.0.0.1:%d/remote.txt /opt/remote.txt
+                ADD --chmod=644 --checksum=%s http://127.0.0.1:%d/remote.txt /opt/remote.txt
                 RUN <<EOF
                 set -e
                 rm /etc/base-file
@@ -185,7 +185,7 @@ class BuildServiceE2ETest extends RegistryTestSupport {
         assertThat(image.file("srv/app/cache-listing").text().trim()).isEqualTo("x");
 
         // The config, as skopeo reads it.
-        JsonNode inspected = RegistryHttp.Response.parse(check("skopeo", "inspect", "--config", "--tls-verify=false",
+        JsonNode inspected = RegistryHttp.Response.parse(check("skopeo", "inspect", "--config", "--raw", "--tls-verify=false",
                 "docker://" + built.reference()).out().getBytes(StandardCharsets.UTF_8));
         JsonNode cfg = inspected.get("config");
         assertThat(BuiltImages.env(inspected)).containsEntry("APP_HOME", "/srv/app").containsEntry("GREETING", "hello")
@@ -197,7 +197,7 @@ class BuildServiceE2ETest extends RegistryTestSupport {
         assertThat(cfg.get("Volumes").has("/data")).isTrue();
         assertThat(cfg.get("Labels").get("org.example.title").asString()).isEqualTo("stevedore e2e");
         assertThat(cfg.get("Labels").get("org.example.built-by").asString()).isEqualTo("e2e");
-        assertThat(cfg.get("Healthcheck").get("Test").toString()).isEqualTo("[\"CMD\",\"echo\",\"ok\"]");
+        assertThat(cfg.get("Healthcheck").get("Test").toString()).isEqualTo("[\"CMD-SHELL\",\"echo ok\"]");
         assertThat(cfg.get("Healthcheck").get("Interval").asLong()).isEqualTo(30_000_000_000L);
         assertThat(cfg.get("Healthcheck").get("Retries").asInt()).isEqualTo(3);
         assertThat(cfg.get("StopSignal").asString()).isEqualTo("SIGTERM");
@@ -291,29 +291,29 @@ class BuildServiceE2ETest extends RegistryTestSupport {
         write("Dockerfile", """
                 FROM %s:amd64
                 COPY a.txt /a.txt
-                RUN cat /a.txt > /copy-a && echo run-a
+                RUN cat /a.txt > /copy-a && echo ran-a-$((40+2))
                 COPY b.txt /b.txt
-                RUN cat /b.txt > /copy-b && echo run-b
+                RUN cat /b.txt > /copy-b && echo ran-b-$((40+2))
                 """.formatted(base));
         write("a.txt", "a1\n");
         write("b.txt", "b1\n");
         String repository = repository();
         Built first = build(repository);
-        assertThat(first.progress()).doesNotContain("CACHED").contains("run-a", "run-b");
+        assertThat(first.progress()).doesNotContain("CACHED").contains("ran-a-42", "ran-b-42");
 
         Built second = build(repository);
         assertThat(countOf(second.progress(), "CACHED")).isEqualTo(4);
-        assertThat(second.progress()).doesNotContain("run-a").doesNotContain("run-b");
+        assertThat(second.progress()).doesNotContain("ran-a-42").doesNotContain("ran-b-42");
         assertThat(second.result().digest()).as("a fully cached rebuild reproduces the image").isEqualTo(first.result().digest());
 
         write("b.txt", "b2\n");
         Built edited = build(repository);
         assertThat(countOf(edited.progress(), "CACHED")).isEqualTo(2);
-        assertThat(edited.progress()).doesNotContain("run-a").contains("run-b");
+        assertThat(edited.progress()).doesNotContain("ran-a-42").contains("ran-b-42");
         assertThat(BuiltImages.read(registryUrl(), repository, "1", "amd64").file("copy-b").text()).isEqualTo("b2\n");
 
         Built noCache = build(repository, Map.of(), null, List.of(Platform.of("linux", "amd64")), Map.of(), true);
-        assertThat(noCache.progress()).doesNotContain("CACHED").contains("run-a", "run-b");
+        assertThat(noCache.progress()).doesNotContain("CACHED").contains("ran-a-42", "ran-b-42");
     }
 
     @Test
