@@ -38,8 +38,9 @@ import tools.jackson.databind.JsonNode;
  * <p>No seccomp filter is installed (as BuildKit's sandbox with the default profile off): steps are
  * bounded by the capability set and no-new-privileges instead.
  *
- * <p>runc's stdio is passed straight to the container process (no terminal, no console socket), so
- * stdout and stderr share one pipe: the step's output arrives interleaved and as produced.
+ * <p>Output: runc runs in the foreground without a terminal and its stdout and stderr are one pipe,
+ * copied to {@link RunSpec#output()} as it arrives; {@link InterleavingLauncher} keeps the step's
+ * two streams in the order written despite runc's own per-stream copying.
  */
 public final class Sandbox {
 
