@@ -133,8 +133,9 @@ public sealed interface Instruction {
     record StopSignal(int line, String source, String signal) implements Instruction {}
 
     /**
-     * {@code ONBUILD trigger}: the trigger text (with any heredoc bodies, one line each) as the
-     * image config's OnBuild stores it; already validated, and {@link #parsedTrigger()} parses it.
+     * {@code ONBUILD trigger}: the trigger text as the image config's OnBuild stores it (the
+     * instruction line, then for each heredoc a line break, its body and its delimiter line, as
+     * BuildKit keeps it); already validated, and {@link #parsedTrigger()} parses it again.
      */
     record Onbuild(int line, String source, String trigger) implements Instruction {
         public Instruction parsedTrigger() {

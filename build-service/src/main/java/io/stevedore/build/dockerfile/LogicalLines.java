@@ -24,7 +24,8 @@ final class LogicalLines {
      */
     record Entry(int line, String text, List<Heredoc> heredocs, String heredocText) {}
 
-    private static final Pattern DIRECTIVE = Pattern.compile("^#\\s*([a-zA-Z][a-zA-Z0-9]*)\\s*=\\s*(.+?)\\s*$");
+    // The value is stripped after matching: a lazy group before \s*$ would backtrack quadratically.
+    private static final Pattern DIRECTIVE = Pattern.compile("#\\s*([a-zA-Z][a-zA-Z0-9]*)\\s*=(.*)");
     private static final Pattern HEREDOC_MARKER = Pattern.compile("^(\\d*)<<(-?)([^<]*)$");
     private static final Pattern LEADING_TABS = Pattern.compile("(?m)^\\t+");
     private static final Set<String> KNOWN_DIRECTIVES = Set.of("syntax", "escape", "check");
@@ -35,7 +36,6 @@ final class LogicalLines {
     private final Map<String, String> directives = new LinkedHashMap<>();
     private boolean directivesDone;
     private char escape = '\\';
-    private Pattern continuation;
 
     LogicalLines(String text, boolean directivesAllowed) {
         if (text.startsWith("\uFEFF")) {
@@ -43,7 +43,6 @@ final class LogicalLines {
         }
         this.lines = physicalLines(text);
         this.directivesDone = !directivesAllowed;
-        setEscape('\\');
     }
 
     private static List<String> physicalLines(String text) {
@@ -69,13 +68,6 @@ final class LogicalLines {
     /** Number of physical lines read so far (the line an end-of-file problem is reported at). */
     int linesRead() {
         return Math.max(1, next);
-    }
-
-    private void setEscape(char token) {
-        escape = token;
-        String e = Pattern.quote(String.valueOf(token));
-        // The escape is a continuation when it ends the line, unless it is itself escaped.
-        continuation = Pattern.compile("([^" + (token == '\\' ? "\\\\" : "`") + "])" + e + "[ \\t]*$|^" + e + "[ \\t]*$");
     }
 
     /** The next instruction, or null at the end. */
@@ -115,7 +107,8 @@ final class LogicalLines {
             return;
         }
         Matcher m = DIRECTIVE.matcher(stripped);
-        String name = m.matches() ? m.group(1).toLowerCase(Locale.ROOT) : null;
+        boolean matches = m.matches() && !m.group(2).isBlank();
+        String name = matches ? m.group(1).toLowerCase(Locale.ROOT) : null;
         if (name == null || !KNOWN_DIRECTIVES.contains(name)) {
             directivesDone = true; // directives end at the first other line, blank or not
             return;
@@ -123,24 +116,35 @@ final class LogicalLines {
         if (directives.containsKey(name)) {
             throw new DockerfileException(lineNumber, "only one " + name + " parser directive can be used");
         }
-        String value = m.group(2);
+        String value = m.group(2).strip();
         if (name.equals("escape")) {
             if (!value.equals("\\") && !value.equals("`")) {
                 throw new DockerfileException(lineNumber, "invalid escape token '" + value + "' does not match ` or \\");
             }
-            setEscape(value.charAt(0));
+            escape = value.charAt(0);
         }
         directives.put(name, value);
     }
 
     private record Continued(String text, boolean complete) {}
 
+    /**
+     * The escape character ending a line (spaces and tabs may follow) continues it, unless it is
+     * itself escaped; a line holding only the escape continues too. The escape and what follows it
+     * are removed.
+     */
     private Continued trimContinuation(String line) {
-        Matcher m = continuation.matcher(line);
-        if (m.find()) {
-            return new Continued(line.substring(0, m.start()) + (m.group(1) == null ? "" : m.group(1)), false);
+        int end = line.length();
+        while (end > 0 && (line.charAt(end - 1) == ' ' || line.charAt(end - 1) == '\t')) {
+            end--;
         }
-        return new Continued(line, true);
+        if (end == 0 || line.charAt(end - 1) != escape) {
+            return new Continued(line, true);
+        }
+        if (end >= 2 && line.charAt(end - 2) == escape) {
+            return new Continued(line, true);
+        }
+        return new Continued(line.substring(0, end - 1), false);
     }
 
     private static boolean isComment(String line) {

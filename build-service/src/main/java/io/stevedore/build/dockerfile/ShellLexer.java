@@ -3,9 +3,6 @@ package io.stevedore.build.dockerfile;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import java.util.regex.PatternSyntaxException;
 
 /**
  * Docker's shell-like lexer (BuildKit {@code frontend/dockerfile/shell}): quote removal, the escape
@@ -16,6 +13,8 @@ import java.util.regex.PatternSyntaxException;
 final class ShellLexer {
 
     private static final int EOF = -1;
+    /** Deeper ${a:-${b:-...}} nesting is refused rather than risking the stack. */
+    private static final int MAX_NESTING = 100;
 
     /** The processed text (spaces kept) and the same text split into words. */
     record Result(String text, List<String> words) {}
@@ -25,6 +24,7 @@ final class ShellLexer {
     private final Function<String, String> lookup;
     private final int escape;
     private int pos;
+    private int depth;
 
     /** Keep quote characters in the output (the parser's heredoc detection needs to see them). */
     boolean rawQuotes;
@@ -59,6 +59,9 @@ final class ShellLexer {
     }
 
     private Result processUntil(int stop, boolean raw) {
+        if (++depth > MAX_NESTING) {
+            throw new ShellWords.ExpansionException("substitutions nested more than " + MAX_NESTING + " deep");
+        }
         boolean savedRaw = rawEscapes;
         rawEscapes = raw;
         try {
@@ -111,6 +114,7 @@ final class ShellLexer {
             return new Result(result.toString(), words.finish());
         } finally {
             rawEscapes = savedRaw;
+            depth--;
         }
     }
 
@@ -264,7 +268,8 @@ final class ShellLexer {
             case '%': {
                 boolean greedy = !word.isEmpty() && word.codePointAt(0) == op;
                 String glob = greedy ? word.substring(Character.charCount(op)) : word;
-                return op == '#' ? trimPrefix(glob, current, greedy) : trimSuffix(glob, current, greedy);
+                ShellPattern p = ShellPattern.compile(glob, escape);
+                return op == '#' ? p.removePrefix(current, greedy) : p.removeSuffix(current, greedy);
             }
             default:
                 throw new ShellWords.ExpansionException("unsupported modifier (" + ops + ") in substitution");
@@ -294,9 +299,7 @@ final class ShellLexer {
         if (value == null && skipUnsetEnv) {
             return "${" + name + "/" + (all ? "/" : "") + glob + "/" + replacement + "}";
         }
-        Matcher m = globToRegex(glob, true, false).matcher(value == null ? "" : value);
-        String literal = Matcher.quoteReplacement(replacement);
-        return all ? m.replaceAll(literal) : m.replaceFirst(literal);
+        return ShellPattern.compile(glob, escape).replace(value == null ? "" : value, replacement, all);
     }
 
     private String name() {
@@ -323,89 +326,6 @@ final class ShellLexer {
 
     private static boolean isSpecialParameter(int ch) {
         return ch == '@' || ch == '*' || ch == '#' || ch == '?' || ch == '-' || ch == '$' || ch == '!' || ch == '0';
-    }
-
-    /**
-     * A shell pattern ({@code *} any string, {@code ?} one character, escape for a literal) as a
-     * regular expression; {@code *} matches the shortest string unless greedy.
-     */
-    private Pattern globToRegex(String glob, boolean greedy, boolean anchored) {
-        StringBuilder out = new StringBuilder(anchored ? "^" : "");
-        int[] cps = glob.codePoints().toArray();
-        for (int i = 0; i < cps.length; i++) {
-            int c = cps[i];
-            if (c == '*') {
-                out.append(greedy ? ".*" : ".*?");
-            } else if (c == '?') {
-                out.append('.');
-            } else if (c == escape) {
-                int following = i + 1 < cps.length ? cps[i + 1] : EOF;
-                if (following == '}' || following == '/') {
-                    continue; // the escape only protected the ${} syntax
-                }
-                if (following != '*' && following != '?' && following != escape) {
-                    throw new ShellWords.ExpansionException("invalid pattern (" + glob + ") in substitution: invalid escape '"
-                            + Character.toString(escape) + (following == EOF ? "" : Character.toString(following)) + "'");
-                }
-                appendLiteral(out, following);
-                i++;
-            } else {
-                appendLiteral(out, c);
-            }
-        }
-        try {
-            return Pattern.compile(out.toString());
-        } catch (PatternSyntaxException e) {
-            throw new ShellWords.ExpansionException("invalid pattern (" + glob + ") in substitution");
-        }
-    }
-
-    private static void appendLiteral(StringBuilder regex, int c) {
-        if (c < 128 && !Character.isLetterOrDigit(c)) {
-            regex.append('\\');
-        }
-        regex.appendCodePoint(c);
-    }
-
-    private String trimPrefix(String glob, String value, boolean greedy) {
-        Matcher m = globToRegex(glob, greedy, true).matcher(value);
-        return m.find() ? value.substring(m.end()) : value;
-    }
-
-    // Regular expressions find the leftmost match, so the shortest or longest *suffix* is found
-    // by reversing both the value and the pattern (keeping escape pairs in order).
-    private String trimSuffix(String glob, String value, boolean greedy) {
-        String reversed = trimPrefix(reverseGlob(glob), reverse(value), greedy);
-        return reverse(reversed);
-    }
-
-    private String reverseGlob(String glob) {
-        int[] cps = glob.codePoints().toArray();
-        List<int[]> tokens = new ArrayList<>();
-        for (int i = 0; i < cps.length; i++) {
-            if (cps[i] == escape && i + 1 < cps.length) {
-                tokens.add(new int[] {cps[i], cps[i + 1]});
-                i++;
-            } else {
-                tokens.add(new int[] {cps[i]});
-            }
-        }
-        StringBuilder out = new StringBuilder();
-        for (int i = tokens.size() - 1; i >= 0; i--) {
-            for (int c : tokens.get(i)) {
-                out.appendCodePoint(c);
-            }
-        }
-        return out.toString();
-    }
-
-    private static String reverse(String s) {
-        int[] cps = s.codePoints().toArray();
-        StringBuilder out = new StringBuilder(s.length());
-        for (int i = cps.length - 1; i >= 0; i--) {
-            out.appendCodePoint(cps[i]);
-        }
-        return out.toString();
     }
 
     /** Go's unicode.IsSpace, which BuildKit splits words on. */

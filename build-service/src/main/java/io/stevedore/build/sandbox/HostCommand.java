@@ -1,5 +1,6 @@
 package io.stevedore.build.sandbox;
 
+import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -23,7 +24,7 @@ record HostCommand(List<String> argv, Path directory) {
     /** The result of the run; never throws for a non-zero exit. */
     Result run() {
         ProcessBuilder builder = new ProcessBuilder(argv).redirectErrorStream(true)
-                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         if (directory != null) {
             builder.directory(directory.toFile());
         }

@@ -15,10 +15,20 @@ import java.util.Optional;
  * BuildKit use): a numeric uid need not exist, a name must; supplementary groups come from
  * /etc/group only when no group was given explicitly.
  */
-record ImageUser(int uid, int gid, List<Integer> additionalGids) {
+record ImageUser(int uid, int gid, List<Integer> additionalGids, String home) {
 
     ImageUser {
         additionalGids = List.copyOf(additionalGids);
+    }
+
+    /** {@code env} with HOME set to this user's home when it lacks one, as runc and Docker do. */
+    List<String> withHome(List<String> env) {
+        if (env.stream().anyMatch(entry -> entry.startsWith("HOME="))) {
+            return env;
+        }
+        List<String> withHome = new ArrayList<>(env);
+        withHome.add("HOME=" + home);
+        return withHome;
     }
 
     static ImageUser resolve(Path rootfs, String user) {
@@ -30,6 +40,7 @@ record ImageUser(int uid, int gid, List<Integer> additionalGids) {
         int uid;
         int gid = 0;
         String name = null;
+        String home = "/";
         if (userPart.isEmpty()) {
             uid = 0;
             entry = passwd.stream().filter(e -> e[2].equals("0")).findFirst();
@@ -46,9 +57,10 @@ record ImageUser(int uid, int gid, List<Integer> additionalGids) {
         if (entry.isPresent()) {
             name = entry.get()[0];
             gid = number(entry.get()[3], "gid of user " + name);
+            home = entry.get()[5].isEmpty() ? "/" : entry.get()[5];
         }
         if (!groupPart.isEmpty()) {
-            return new ImageUser(uid, explicitGroup(rootfs, groupPart), List.of());
+            return new ImageUser(uid, explicitGroup(rootfs, groupPart), List.of(), home);
         }
         List<Integer> additional = new ArrayList<>();
         if (name != null) {
@@ -58,7 +70,7 @@ record ImageUser(int uid, int gid, List<Integer> additionalGids) {
                 }
             }
         }
-        return new ImageUser(uid, gid, additional);
+        return new ImageUser(uid, gid, additional, home);
     }
 
     private static int explicitGroup(Path rootfs, String group) {

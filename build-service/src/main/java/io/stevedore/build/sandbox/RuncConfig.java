@@ -50,8 +50,10 @@ final class RuncConfig {
         Map<String, Object> process = new LinkedHashMap<>();
         process.put("terminal", false);
         process.put("user", Map.of("uid", user.uid(), "gid", user.gid(), "additionalGids", user.additionalGids()));
-        process.put("args", spec.argv());
-        process.put("env", spec.env());
+        List<String> env = user.withHome(spec.env());
+        boolean interleaved = InterleavingLauncher.appliesTo(spec);
+        process.put("args", interleaved ? InterleavingLauncher.argv(spec, env) : spec.argv());
+        process.put("env", env);
         process.put("cwd", spec.workingDir());
         process.put("capabilities", Map.of("bounding", CAPABILITIES, "effective", CAPABILITIES, "permitted", CAPABILITIES));
         process.put("rlimits", List.of(Map.of("type", "RLIMIT_NOFILE", "hard", NOFILE, "soft", NOFILE)));
@@ -64,6 +66,9 @@ final class RuncConfig {
                 mount("/dev/shm", "tmpfs", "shm", "nosuid", "noexec", "nodev", "mode=1777", "size=65536k"),
                 mount("/dev/mqueue", "mqueue", "mqueue", "nosuid", "noexec", "nodev"),
                 mount("/sys", "sysfs", "sysfs", "nosuid", "noexec", "nodev", "ro")));
+        if (interleaved) {
+            mounts.add(mount(InterleavingLauncher.TARGET, "bind", InterleavingLauncher.hostBusybox().toString(), "rbind", "ro"));
+        }
         for (SupportFile file : supportFiles) {
             mounts.add(mount(file.target(), "bind", file.source().toString(), "rbind", "ro", "nosuid", "nodev"));
         }

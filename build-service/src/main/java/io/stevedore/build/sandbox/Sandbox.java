@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -37,8 +38,9 @@ import tools.jackson.databind.JsonNode;
  * <p>No seccomp filter is installed (as BuildKit's sandbox with the default profile off): steps are
  * bounded by the capability set and no-new-privileges instead.
  *
- * <p>runc's stdio is passed straight to the container process (no terminal, no console socket), so
- * stdout and stderr share one pipe: the step's output arrives interleaved and as produced.
+ * <p>Output: runc runs in the foreground without a terminal and its stdout and stderr are one pipe,
+ * copied to {@link RunSpec#output()} as it arrives; {@link InterleavingLauncher} keeps the step's
+ * two streams in the order written despite runc's own per-stream copying.
  */
 public final class Sandbox {
 
@@ -259,7 +261,7 @@ public final class Sandbox {
 
     private static void deleteRecursively(Path directory) {
         try (Stream<Path> paths = Files.walk(directory)) {
-            for (Path path : (Iterable<Path>) paths.sorted(java.util.Comparator.reverseOrder())::iterator) {
+            for (Path path : (Iterable<Path>) paths.sorted(Comparator.reverseOrder())::iterator) {
                 Files.deleteIfExists(path);
             }
         } catch (IOException ignored) {

@@ -147,6 +147,25 @@ class ShellWordsTest {
     }
 
     @Test
+    void substitutionEdgeCases() {
+        Function<String, String> lookup = Map.of("V", "aXbXc", "E", "")::get;
+        assertThat(ShellWords.word("${V//X/}", lookup, '\\')).isEqualTo("abc");
+        assertThat(ShellWords.word("${V/nomatch/y}", lookup, '\\')).isEqualTo("aXbXc");
+        assertThat(ShellWords.word("${V/X*/-}", lookup, '\\')).isEqualTo("a-");
+        assertThat(ShellWords.word("${V//?X/_}", lookup, '\\')).isEqualTo("__c");
+        assertThat(ShellWords.word("${E/x/y}", lookup, '\\')).isEmpty();
+        assertThat(ShellWords.word("${V##*}", lookup, '\\')).isEmpty();
+        assertThat(ShellWords.word("${V#*}", lookup, '\\')).isEqualTo("aXbXc");
+        assertThat(ShellWords.word("${V%%X*}", lookup, '\\')).isEqualTo("a");
+        assertThat(ShellWords.word("${V%X*}", lookup, '\\')).isEqualTo("aXb");
+    }
+
+    @Test
+    void badEscapesInPatternsAreErrors() {
+        assertThatThrownBy(() -> word("${FILE#\\a}")).hasMessageContaining("invalid escape");
+    }
+
+    @Test
     void colonIsNotAllowedBeforePatternOperators() {
         assertThatThrownBy(() -> word("${FILE:#x}")).hasMessageContaining("unsupported modifier (:#)");
     }

@@ -58,6 +58,30 @@ class SandboxTest {
     }
 
     @Test
+    void stdoutAndStderrStayInTheOrderWritten() {
+        StringBuilder script = new StringBuilder();
+        StringBuilder expected = new StringBuilder();
+        for (int i = 0; i < 50; i++) {
+            script.append("echo out").append(i).append("; echo err").append(i).append(" >&2; ");
+            expected.append("out").append(i).append("\nerr").append(i).append('\n');
+        }
+
+        assertThat(sandbox.run(step(script.toString()))).isZero();
+
+        assertThat(output()).isEqualTo(expected.toString());
+    }
+
+    @Test
+    void environmentReachesTheStepExactlyAsGiven() {
+        RunSpec spec = new RunSpec(overlay.merged(), List.of("/bin/busybox", "env"),
+                List.of("PATH=/bin", "B=two words", "A=1"), "/", "", false, GENEROUS, 0, List.of(), null, output);
+
+        assertThat(sandbox.run(spec)).isZero();
+
+        assertThat(output().lines().sorted().toList()).containsExactly("A=1", "B=two words", "HOME=/root", "PATH=/bin");
+    }
+
+    @Test
     void exitStatusIsPropagated() {
         assertThat(sandbox.run(step("exit 3"))).isEqualTo(3);
     }
@@ -288,13 +312,13 @@ class SandboxTest {
     }
 
     @Test
-    void missingExecutableIsAClearError() throws IOException {
+    void missingExecutableFailsTheStepWithAClearMessage() throws IOException {
         RunSpec spec = new RunSpec(overlay.merged(), List.of("/no/such/tool"), PATH, "/", "", false, GENEROUS, 0,
                 List.of(), null, output);
 
-        assertThatThrownBy(() -> sandbox.run(spec))
-                .isInstanceOf(SandboxException.class)
-                .hasMessageContaining("/no/such/tool");
+        assertThat(sandbox.run(spec)).isEqualTo(127);
+
+        assertThat(output()).contains("/no/such/tool").contains("No such file or directory");
         assertThat(dir.resolve("state")).isEmptyDirectory();
         assertThat(TestRootfs.nonDirectories(overlay.upper())).isEmpty();
     }
