@@ -230,6 +230,76 @@ class BuildServiceE2ETest extends RegistryTestSupport {
         }
     }
 
+    @Test
+    void remainingOptionsHeredocsMountsPlatformsAndVariables() throws Exception {
+        write("Dockerfile", """
+                # escape=\\
+                ARG BASE_TAG=amd64
+                FROM --platform=$BUILDPLATFORM %1$s:${BASE_TAG} AS tools
+                RUN echo "tool built on $(uname -m)" > /tool.txt
+                FROM %1$s:amd64
+                ARG UNSET
+                ARG MODE=fast
+                ENV DEFAULTED=${UNSET:-fallback} ALTERNATE=${MODE:+set} EMPTY=${UNSET:+never}
+                COPY <<EOF /etc/generated.conf
+                mode=$MODE
+                EOF
+                COPY --from=%1$s:amd64 /etc/passwd /copied-from-image
+                RUN --mount=type=bind,from=tools,source=/tool.txt,target=/mnt/tool.txt cp /mnt/tool.txt /from-bind
+                RUN --mount=type=bind,source=data.txt,target=/mnt/data.txt cp /mnt/data.txt /from-context
+                RUN --mount=type=tmpfs,target=/scratch echo temp > /scratch/t && ls /scratch > /tmpfs-listing
+                SHELL ["/bin/sh", "-e", "-c"]
+                USER app
+                RUN id -u > /tmp/uid && echo "$DEFAULTED $ALTERNATE [$EMPTY]" > /tmp/vars
+                MAINTAINER someone@example.org
+                """.formatted(base));
+        write("data.txt", "context data\n");
+        String repository = repository();
+        build(repository);
+        BuiltImages.Image image = BuiltImages.read(registryUrl(), repository, "1", "amd64");
+        assertThat(image.file("etc/generated.conf").text()).isEqualTo("mode=fast\n");
+        assertThat(image.file("copied-from-image").text()).contains("app:x:1000");
+        assertThat(image.file("from-bind").text()).isEqualTo("tool built on x86_64\n");
+        assertThat(image.file("from-context").text()).isEqualTo("context data\n");
+        assertThat(image.file("tmpfs-listing").text()).isEqualTo("t\n");
+        assertThat(image.allNames()).noneMatch(n -> n.startsWith("scratch/") || n.startsWith("mnt/"));
+        assertThat(image.file("tmp/uid").text()).isEqualTo("1000\n");
+        assertThat(image.file("tmp/vars").text()).isEqualTo("fallback set []\n");
+        assertThat(image.config().get("author").asString()).isEqualTo("someone@example.org");
+        assertThat(image.config().get("config").get("Shell").toString()).isEqualTo("[\"/bin/sh\",\"-e\",\"-c\"]");
+    }
+
+    @Test
+    void fixedTimestampsMakeUncachedRebuildsByteIdentical() throws Exception {
+        write("Dockerfile", """
+                FROM %s:amd64
+                COPY app.txt /app/app.txt
+                RUN mkdir -p /out && cp /app/app.txt /out/copy && touch /out/marker
+                """.formatted(base));
+        write("app.txt", "reproducible\n");
+        String repository = repository();
+        Built first = buildAt(repository, 1_700_000_000L);
+        Built second = buildAt(repository, 1_700_000_000L);
+        assertThat(second.progress()).doesNotContain("CACHED");
+        assertThat(second.result().digest()).isEqualTo(first.result().digest());
+        JsonNode config = BuiltImages.read(registryUrl(), repository, "1", "amd64").config();
+        assertThat(config.get("created").asString()).isEqualTo("2023-11-14T22:13:20Z");
+    }
+
+    private Built buildAt(String repository, long epochSeconds) {
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        String reference = registryHost() + "/" + repository + ":1";
+        try (Registries registries = new Registries(DockerConfig.load(shared.resolve("no-docker-config.json")), Map.of(), Set.of());
+             PrintStream progress = new PrintStream(log, true, StandardCharsets.UTF_8)) {
+            BuildRequest request = new BuildRequest(context, context.resolve("Dockerfile"),
+                    List.of(ImageReference.parse(reference, registryHost())), Map.of(), null,
+                    List.of(Platform.of("linux", "amd64")), Map.of(), true, Map.of(), null,
+                    java.time.Instant.ofEpochSecond(epochSeconds), true, Duration.ofMinutes(5), 0);
+            BuildResult result = new ImageBuilder(workDir, registries, registryHost()).build(request, new Progress(progress, false));
+            return new Built(result, log.toString(StandardCharsets.UTF_8), reference);
+        }
+    }
+
     // --- multi-stage
 
     @Test
