@@ -111,6 +111,22 @@ class RegistryClientTest extends RegistryTestSupport {
     }
 
     @Test
+    void theChunkedFallbackUploadsAFileInSeveralPatches() throws IOException {
+        RepositoryName repository = repository("chunked");
+        byte[] content = randomBytes(2 * 1024 * 1024 + 5);
+        Digest digest = Digest.sha256(content);
+
+        client.pusher().pushInChunks(repository, digest, BlobPusher.of(file(content), content.length), 1024 * 1024);
+
+        try (InputStream in = client.openBlob(repository, digest)) {
+            assertThat(in.readAllBytes()).isEqualTo(content);
+        }
+        byte[] small = randomBytes(3000);
+        client.pusher().pushInChunks(repository, Digest.sha256(small), BlobPusher.of(small), 1000);
+        assertThat(client.blobSize(repository, Digest.sha256(small))).contains(3000L);
+    }
+
+    @Test
     void aFileOfAnotherSizeThanClaimedIsRefusedBeforeAnyUpload() throws IOException {
         byte[] content = randomBytes(10);
         Path file = file(content);
