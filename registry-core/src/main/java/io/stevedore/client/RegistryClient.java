@@ -316,6 +316,11 @@ public final class RegistryClient implements AutoCloseable {
         return pusher;
     }
 
+    /** The Authorization header this client would send for {@code scopes}; for tests. */
+    Optional<String> authorizationFor(Set<String> scopes) {
+        return authenticator.authorization(scopes);
+    }
+
     /** The scope sets this client holds tokens for; for tests of the token cache. */
     Set<String> tokenScopeSets() {
         return authenticator.cachedScopeSets();
