@@ -1,6 +1,5 @@
 package io.stevedore.client;
 
-import static io.stevedore.client.ClientTestImages.config;
 import static io.stevedore.client.ClientTestImages.randomBytes;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -29,12 +28,8 @@ class RegistryClientAuthTest extends AuthRegistryTestSupport {
 
     /** Pushes a config, a layer and a manifest tagged {@code tag}; returns the manifest's digest. */
     private static Digest pushSmallImage(RegistryClient client, RepositoryName repository, String tag) {
-        byte[] config = config();
-        byte[] layer = randomBytes(1024);
-        client.pushBlob(repository, Digest.sha256(config), config);
-        client.pushBlob(repository, Digest.sha256(layer), layer);
-        return client.pushManifest(repository, tag, MediaTypes.OCI_MANIFEST,
-                ClientTestImages.manifest(config, layer));
+        byte[] manifest = ClientTestImages.pushBlobsOfAnImage(client, repository, 1024);
+        return client.pushManifest(repository, tag, MediaTypes.OCI_MANIFEST, manifest);
     }
 
     @Test

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.stevedore.oci.Digest;
 import io.stevedore.oci.RepositoryName;
-import io.stevedore.registry.StevedoreApplication;
 import io.stevedore.registry.TestStorage;
 import io.stevedore.storage.s3.S3ProxyServer;
 import java.io.IOException;
@@ -16,14 +15,11 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 
 /**
@@ -44,14 +40,8 @@ class RegistryClientRedirectTest {
     @BeforeAll
     static void startRedirectingRegistryWithAuthentication() throws Exception {
         s3 = S3ProxyServer.start();
-        List<String> args = new ArrayList<>(List.of("--server.port=0", "--server.address=127.0.0.1",
-                "--registry.data-dir=" + Path.of("target", "client-redirect-registry-" + ProcessHandle.current().pid())
-                        .toAbsolutePath(),
-                "--registry.storage.s3.redirect=true",
-                "--registry.auth.enabled=true",
-                "--registry.auth.admin-password=" + ADMIN_PASSWORD));
-        args.addAll(TestStorage.s3Arguments(s3));
-        server = new SpringApplicationBuilder(StevedoreApplication.class).run(args.toArray(String[]::new));
+        server = TestStorage.startS3Registry(s3, "client-redirect-registry", "--registry.storage.s3.redirect=true",
+                "--registry.auth.enabled=true", "--registry.auth.admin-password=" + ADMIN_PASSWORD);
         host = "127.0.0.1:" + server.getEnvironment().getProperty("local.server.port");
     }
 

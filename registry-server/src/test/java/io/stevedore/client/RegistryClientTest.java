@@ -1,7 +1,6 @@
 package io.stevedore.client;
 
-import static io.stevedore.client.ClientTestImages.config;
-import static io.stevedore.client.ClientTestImages.manifest;
+import static io.stevedore.client.ClientTestImages.pushBlobsOfAnImage;
 import static io.stevedore.client.ClientTestImages.randomBytes;
 import static io.stevedore.client.ClientTestImages.uniqueName;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -153,11 +152,7 @@ class RegistryClientTest extends RegistryTestSupport {
     @Test
     void aManifestAndAnIndexArePushedAndFetchedByTagAndDigest() {
         RepositoryName repository = repository("image");
-        byte[] config = config();
-        byte[] layer = randomBytes(5000);
-        client.pushBlob(repository, Digest.sha256(config), config);
-        client.pushBlob(repository, Digest.sha256(layer), layer);
-        byte[] manifest = manifest(config, layer);
+        byte[] manifest = pushBlobsOfAnImage(client, repository, 5000);
 
         Digest manifestDigest = client.pushManifest(repository, "1.0", MediaTypes.OCI_MANIFEST, manifest);
 
@@ -224,11 +219,7 @@ class RegistryClientTest extends RegistryTestSupport {
     @Test
     void aManifestFetchedByDigestIsCheckedAgainstIt() {
         RepositoryName repository = repository("bydigest");
-        byte[] config = config();
-        byte[] layer = randomBytes(10);
-        client.pushBlob(repository, Digest.sha256(config), config);
-        client.pushBlob(repository, Digest.sha256(layer), layer);
-        byte[] manifest = manifest(config, layer);
+        byte[] manifest = pushBlobsOfAnImage(client, repository, 10);
         Digest digest = client.pushManifest(repository, "1", MediaTypes.OCI_MANIFEST, manifest);
 
         assertThat(client.fetchManifest(repository, digest.toString()).digest()).isEqualTo(digest);
@@ -240,11 +231,7 @@ class RegistryClientTest extends RegistryTestSupport {
     @Test
     void tagsAreListedAcrossPages() {
         RepositoryName repository = repository("tags");
-        byte[] config = config();
-        byte[] layer = randomBytes(10);
-        client.pushBlob(repository, Digest.sha256(config), config);
-        client.pushBlob(repository, Digest.sha256(layer), layer);
-        byte[] manifest = manifest(config, layer);
+        byte[] manifest = pushBlobsOfAnImage(client, repository, 10);
         List<String> pushed = new ArrayList<>();
         for (String tag : List.of("a", "b", "c", "d", "e")) {
             client.pushManifest(repository, tag, MediaTypes.OCI_MANIFEST, manifest);
