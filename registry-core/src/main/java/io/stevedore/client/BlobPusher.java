@@ -106,7 +106,7 @@ final class BlobPusher {
                 if (!MONOLITHIC_REFUSED.contains(e.status())) {
                     throw e;
                 }
-                pushInChunks(repository, digest, source);
+                pushInChunks(repository, digest, source, DEFAULT_CHUNK);
             }
             return null;
         });
@@ -117,9 +117,10 @@ final class BlobPusher {
         return started.location();
     }
 
-    private void pushInChunks(RepositoryName repository, Digest digest, Source source) {
+    /** A session fed by PATCHes of {@code chunkSize} bytes (or the registry's minimum), then an empty PUT. */
+    void pushInChunks(RepositoryName repository, Digest digest, Source source, long chunkSize) {
         UploadStart.Started started = caller.call(new UploadStart(caller.registry(), repository));
-        long chunk = Math.max(DEFAULT_CHUNK, started.minChunk().orElse(0));
+        long chunk = Math.max(chunkSize, started.minChunk().orElse(0));
         URI location = started.location();
         try {
             for (long offset = 0; offset < source.size(); offset += chunk) {

@@ -89,7 +89,7 @@ final class RegistryAuthenticator {
             boolean learnt = !realm.equals(bearer);
             bearer = realm;
             Set<String> known = key(scopes);
-            Set<String> wanted = union(known, challenge.scopes());
+            Set<String> wanted = Scopes.merge(known, challenge.scopes());
             if (!wanted.equals(known)) {
                 // The registry wants more than we knew to ask for: ask for it from now on.
                 extraScopes.put(key(scopes, false), wanted);
@@ -129,15 +129,11 @@ final class RegistryAuthenticator {
     }
 
     private Set<String> key(Set<String> scopes, boolean withExtras) {
-        Set<String> own = Set.copyOf(scopes);
+        Set<String> own = Scopes.merge(scopes, List.of());
         return withExtras ? extraScopes.getOrDefault(own, own) : own;
     }
 
-    private static Set<String> union(Set<String> scopes, List<String> more) {
-        Set<String> union = new TreeSet<>(scopes);
-        union.addAll(more);
-        return Set.copyOf(union);
-    }
+
 
     private BearerToken fetchToken(BearerRealm realm, Set<String> scopes) {
         HttpRequest.Builder request;

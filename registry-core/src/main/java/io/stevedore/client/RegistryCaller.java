@@ -218,8 +218,13 @@ final class RegistryCaller {
                     + error.describe("HTTP 429"), error.code(), retryAfter(response));
         }
         String message = explained != null ? explained
-                : endpoint.description() + " failed: HTTP " + status + " " + error.describe("from " + response.uri());
+                : endpoint.description() + " failed: HTTP " + status + " " + error.describe("from " + withoutQuery(response.uri()));
         return new RegistryClientException(message, status, error.code());
+    }
+
+    /** A URL fit for a message: redirect targets carry signatures in their query. */
+    static String withoutQuery(URI uri) {
+        return uri.getScheme() + "://" + uri.getRawAuthority() + uri.getRawPath();
     }
 
     private static Duration retryAfter(RegistryResponse response) {

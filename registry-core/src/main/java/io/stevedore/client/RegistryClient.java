@@ -311,6 +311,16 @@ public final class RegistryClient implements AutoCloseable {
         return tags;
     }
 
+    /** For tests of the chunked upload, which this registry's server never makes necessary. */
+    BlobPusher pusher() {
+        return pusher;
+    }
+
+    /** The Authorization header this client would send for {@code scopes}; for tests. */
+    Optional<String> authorizationFor(Set<String> scopes) {
+        return authenticator.authorization(scopes);
+    }
+
     /** The scope sets this client holds tokens for; for tests of the token cache. */
     Set<String> tokenScopeSets() {
         return authenticator.cachedScopeSets();

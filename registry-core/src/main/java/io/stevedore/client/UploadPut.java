@@ -5,28 +5,16 @@ import io.stevedore.oci.RepositoryName;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.util.Map;
-import java.util.Set;
 import java.util.function.Supplier;
 
-/**
- * PUT {@code ?digest=} that completes an upload session: with the whole blob as its body (a
- * monolithic upload) or empty after PATCHes. Not retried by itself: a failed PUT may leave the
- * session unusable, so the pusher restarts the upload instead.
- */
-final class UploadPut implements RegistryEndpoint<Void> {
-    private final String registry;
-    private final RepositoryName repository;
+/** PUT {@code ?digest=} that completes an upload session: with the whole blob as its body (monolithic) or empty after PATCHes. */
+final class UploadPut extends UploadRequest<Void> {
     private final Digest digest;
-    private final URI location;
-    private final Supplier<HttpRequest.BodyPublisher> body;
 
     UploadPut(String registry, RepositoryName repository, Digest digest, URI location,
               Supplier<HttpRequest.BodyPublisher> body) {
-        this.registry = registry;
-        this.repository = repository;
+        super(registry, repository, location, body);
         this.digest = digest;
-        this.location = location;
-        this.body = body;
     }
 
     @Override
@@ -40,28 +28,8 @@ final class UploadPut implements RegistryEndpoint<Void> {
     }
 
     @Override
-    public HttpRequest.BodyPublisher body() {
-        return body.get();
-    }
-
-    @Override
     public Map<String, String> headers() {
         return Map.of("Content-Type", "application/octet-stream");
-    }
-
-    @Override
-    public Set<String> scopes() {
-        return Scopes.push(repository);
-    }
-
-    @Override
-    public boolean retryable() {
-        return false;
-    }
-
-    @Override
-    public boolean uploadsBody() {
-        return true;
     }
 
     @Override

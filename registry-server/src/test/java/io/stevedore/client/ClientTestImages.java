@@ -3,6 +3,7 @@ package io.stevedore.client;
 import io.stevedore.json.Json;
 import io.stevedore.oci.Digest;
 import io.stevedore.oci.MediaTypes;
+import io.stevedore.oci.RepositoryName;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
@@ -35,6 +36,15 @@ final class ClientTestImages {
                 + "\",\"size\":" + config.length + "},"
                 + "\"layers\":[{\"mediaType\":\"" + MediaTypes.OCI_LAYER_GZIP + "\",\"digest\":\"" + Digest.sha256(layer)
                 + "\",\"size\":" + layer.length + "}]}").getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** Pushes a fresh config and a layer of {@code layerSize} bytes; returns a manifest over them, not yet pushed. */
+    static byte[] pushBlobsOfAnImage(RegistryClient client, RepositoryName repository, int layerSize) {
+        byte[] config = config();
+        byte[] layer = randomBytes(layerSize);
+        client.pushBlob(repository, Digest.sha256(config), config);
+        client.pushBlob(repository, Digest.sha256(layer), layer);
+        return manifest(config, layer);
     }
 
     static byte[] index(byte[] manifest) {

@@ -1,7 +1,6 @@
 package io.stevedore.client;
 
-import static io.stevedore.client.ClientTestImages.config;
-import static io.stevedore.client.ClientTestImages.manifest;
+import static io.stevedore.client.ClientTestImages.pushBlobsOfAnImage;
 import static io.stevedore.client.ClientTestImages.randomBytes;
 import static io.stevedore.client.ClientTestImages.uniqueName;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -111,6 +110,22 @@ class RegistryClientTest extends RegistryTestSupport {
     }
 
     @Test
+    void theChunkedFallbackUploadsAFileInSeveralPatches() throws IOException {
+        RepositoryName repository = repository("chunked");
+        byte[] content = randomBytes(2 * 1024 * 1024 + 5);
+        Digest digest = Digest.sha256(content);
+
+        client.pusher().pushInChunks(repository, digest, BlobPusher.of(file(content), content.length), 1024 * 1024);
+
+        try (InputStream in = client.openBlob(repository, digest)) {
+            assertThat(in.readAllBytes()).isEqualTo(content);
+        }
+        byte[] small = randomBytes(3000);
+        client.pusher().pushInChunks(repository, Digest.sha256(small), BlobPusher.of(small), 1000);
+        assertThat(client.blobSize(repository, Digest.sha256(small))).contains(3000L);
+    }
+
+    @Test
     void aFileOfAnotherSizeThanClaimedIsRefusedBeforeAnyUpload() throws IOException {
         byte[] content = randomBytes(10);
         Path file = file(content);
@@ -137,11 +152,7 @@ class RegistryClientTest extends RegistryTestSupport {
     @Test
     void aManifestAndAnIndexArePushedAndFetchedByTagAndDigest() {
         RepositoryName repository = repository("image");
-        byte[] config = config();
-        byte[] layer = randomBytes(5000);
-        client.pushBlob(repository, Digest.sha256(config), config);
-        client.pushBlob(repository, Digest.sha256(layer), layer);
-        byte[] manifest = manifest(config, layer);
+        byte[] manifest = pushBlobsOfAnImage(client, repository, 5000);
 
         Digest manifestDigest = client.pushManifest(repository, "1.0", MediaTypes.OCI_MANIFEST, manifest);
 
@@ -208,11 +219,7 @@ class RegistryClientTest extends RegistryTestSupport {
     @Test
     void aManifestFetchedByDigestIsCheckedAgainstIt() {
         RepositoryName repository = repository("bydigest");
-        byte[] config = config();
-        byte[] layer = randomBytes(10);
-        client.pushBlob(repository, Digest.sha256(config), config);
-        client.pushBlob(repository, Digest.sha256(layer), layer);
-        byte[] manifest = manifest(config, layer);
+        byte[] manifest = pushBlobsOfAnImage(client, repository, 10);
         Digest digest = client.pushManifest(repository, "1", MediaTypes.OCI_MANIFEST, manifest);
 
         assertThat(client.fetchManifest(repository, digest.toString()).digest()).isEqualTo(digest);
@@ -224,11 +231,7 @@ class RegistryClientTest extends RegistryTestSupport {
     @Test
     void tagsAreListedAcrossPages() {
         RepositoryName repository = repository("tags");
-        byte[] config = config();
-        byte[] layer = randomBytes(10);
-        client.pushBlob(repository, Digest.sha256(config), config);
-        client.pushBlob(repository, Digest.sha256(layer), layer);
-        byte[] manifest = manifest(config, layer);
+        byte[] manifest = pushBlobsOfAnImage(client, repository, 10);
         List<String> pushed = new ArrayList<>();
         for (String tag : List.of("a", "b", "c", "d", "e")) {
             client.pushManifest(repository, tag, MediaTypes.OCI_MANIFEST, manifest);

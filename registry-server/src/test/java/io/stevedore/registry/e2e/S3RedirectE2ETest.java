@@ -3,7 +3,6 @@ package io.stevedore.registry.e2e;
 import static io.stevedore.registry.e2e.Processes.check;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.stevedore.registry.StevedoreApplication;
 import io.stevedore.registry.TestStorage;
 import io.stevedore.storage.s3.S3ProxyServer;
 import java.net.URI;
@@ -12,13 +11,10 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 
 /**
@@ -38,12 +34,7 @@ class S3RedirectE2ETest {
     @BeforeAll
     static void startRedirectingRegistry() throws Exception {
         s3 = S3ProxyServer.start();
-        List<String> args = new ArrayList<>(List.of("--server.port=0", "--server.address=127.0.0.1",
-                "--registry.data-dir=" + Path.of("target", "redirect-registry-" + ProcessHandle.current().pid())
-                        .toAbsolutePath(),
-                "--registry.storage.s3.redirect=true"));
-        args.addAll(TestStorage.s3Arguments(s3));
-        server = new SpringApplicationBuilder(StevedoreApplication.class).run(args.toArray(String[]::new));
+        server = TestStorage.startS3Registry(s3, "redirect-registry", "--registry.storage.s3.redirect=true");
         String port = server.getEnvironment().getProperty("local.server.port");
         url = URI.create("http://127.0.0.1:" + port);
         host = "127.0.0.1:" + port;
