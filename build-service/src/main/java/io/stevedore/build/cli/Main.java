@@ -8,6 +8,12 @@ public final class Main {
     private Main() {}
 
     public static void main(String[] args) {
+        if (args.length > 0 && args[0].equals("build")) {
+            java.util.Optional<Integer> status = FastStart.relaunch();
+            if (status.isPresent()) {
+                System.exit(status.get());
+            }
+        }
         System.exit(run(args, System.out, System.err));
     }
 
