@@ -59,16 +59,21 @@ final class BuildCommand {
 
     private final PrintStream out;
     private final PrintStream err;
+    private final Map<String, String> environment;
+    private final Path workingDirectory;
 
-    BuildCommand(PrintStream out, PrintStream err) {
+    /** The environment and working directory are the caller's: this JVM's, or a daemon client's. */
+    BuildCommand(PrintStream out, PrintStream err, Map<String, String> environment, Path workingDirectory) {
         this.out = out;
         this.err = err;
+        this.environment = Map.copyOf(environment);
+        this.workingDirectory = workingDirectory;
     }
 
     int run(String[] args) {
         Options options;
         try {
-            options = Options.parse(args);
+            options = Options.parse(args, environment, workingDirectory);
         } catch (IllegalArgumentException e) {
             err.println("error: " + e.getMessage() + "\n\n" + USAGE);
             return 2;
@@ -79,9 +84,9 @@ final class BuildCommand {
             credentials.put(options.tags.getFirst().registry(),
                     RegistryCredentials.basic(options.registryUser, options.registryPassword));
         }
-        try (Registries registries = new Registries(DockerConfig.load(), credentials, options.insecure)) {
+        try (Registries registries = new Registries(DockerConfig.load(dockerConfigFile()), credentials, options.insecure)) {
             ImageBuilder builder = new ImageBuilder(options.workDir, registries, options.defaultRegistry);
-            BuildResult result = builder.build(options.request(), progress);
+            BuildResult result = builder.build(options.request(), progress, environment::get);
             out.println(result.digest());
             return 0;
         } catch (DockerfileException | BuildException | RegistryClientException e) {
@@ -91,6 +96,15 @@ final class BuildCommand {
             err.println("error: " + e);
             return 1;
         }
+    }
+
+    /** config.json as `docker login` wrote it for this caller: $DOCKER_CONFIG/config.json or ~/.docker/config.json. */
+    private Path dockerConfigFile() {
+        String dir = environment.get("DOCKER_CONFIG");
+        if (dir != null && !dir.isBlank()) {
+            return workingDirectory.resolve(dir).resolve("config.json");
+        }
+        return Options.home(environment).resolve(".docker").resolve("config.json");
     }
 
     /** The parsed command line. */
@@ -116,9 +130,24 @@ final class BuildCommand {
         long memory;
         Path workDir;
         private final List<String> rawTags = new ArrayList<>();
+        private Map<String, String> environment;
+        private Path cwd;
 
-        static Options parse(String[] args) {
+        /** $STEVEDORE_BUILD_DIR, else ~/.cache/stevedore-build. */
+        static Path defaultWorkDir(Map<String, String> environment, Path cwd) {
+            String env = environment.get("STEVEDORE_BUILD_DIR");
+            return env != null && !env.isBlank() ? cwd.resolve(env) : home(environment).resolve(".cache").resolve("stevedore-build");
+        }
+
+        static Path home(Map<String, String> environment) {
+            String home = environment.get("HOME");
+            return Path.of(home != null && !home.isBlank() ? home : System.getProperty("user.home"));
+        }
+
+        static Options parse(String[] args, Map<String, String> environment, Path cwd) {
             Options o = new Options();
+            o.environment = environment;
+            o.cwd = cwd;
             for (int i = 0; i < args.length; i++) {
                 String arg = args[i];
                 String name = arg;
@@ -131,7 +160,7 @@ final class BuildCommand {
                     if (o.context != null) {
                         throw new IllegalArgumentException("more than one CONTEXT: " + o.context + " and " + arg);
                     }
-                    o.context = Path.of(arg);
+                    o.context = cwd.resolve(arg);
                     continue;
                 }
                 switch (name) {
@@ -166,12 +195,11 @@ final class BuildCommand {
             if (o.platforms == null) {
                 o.platforms = List.of(Platforms.host());
             }
-            if (o.sourceDateEpoch == null && System.getenv("SOURCE_DATE_EPOCH") != null) {
-                o.sourceDateEpoch = epoch(System.getenv("SOURCE_DATE_EPOCH"));
+            if (o.sourceDateEpoch == null && environment.get("SOURCE_DATE_EPOCH") != null) {
+                o.sourceDateEpoch = epoch(environment.get("SOURCE_DATE_EPOCH"));
             }
             if (o.workDir == null) {
-                String env = System.getenv("STEVEDORE_BUILD_DIR");
-                o.workDir = env != null ? Path.of(env) : Path.of(System.getProperty("user.home"), ".cache", "stevedore-build");
+                o.workDir = defaultWorkDir(environment, cwd);
             }
             return o;
         }
@@ -179,11 +207,11 @@ final class BuildCommand {
         private void option(String name, String value) {
             switch (name) {
                 case "-t", "--tag" -> rawTags.add(value);
-                case "-f", "--file" -> dockerfile = Path.of(value);
+                case "-f", "--file" -> dockerfile = cwd.resolve(value);
                 case "--build-arg" -> {
                     int eq = value.indexOf('=');
                     if (eq < 0) {
-                        buildArgs.put(value, System.getenv(value));
+                        buildArgs.put(value, environment.get(value));
                     } else {
                         buildArgs.put(value.substring(0, eq), value.substring(eq + 1));
                     }
@@ -217,7 +245,7 @@ final class BuildCommand {
                 case "--source-date-epoch" -> sourceDateEpoch = epoch(value);
                 case "--step-timeout" -> stepTimeout = duration(value);
                 case "--memory", "-m" -> memory = bytes(value);
-                case "--work-dir" -> workDir = Path.of(value);
+                case "--work-dir" -> workDir = cwd.resolve(value);
                 default -> throw new IllegalArgumentException("unknown option " + name);
             }
         }
@@ -242,7 +270,7 @@ final class BuildCommand {
                 throw new IllegalArgumentException("--secret needs id=ID");
             }
             if (src != null) {
-                secrets.put(id, BuildRequest.SecretSource.file(Path.of(src)));
+                secrets.put(id, BuildRequest.SecretSource.file(cwd.resolve(src)));
             } else {
                 secrets.put(id, BuildRequest.SecretSource.env(env != null ? env : id));
             }

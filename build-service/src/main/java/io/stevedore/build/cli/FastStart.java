@@ -1,23 +1,26 @@
 package io.stevedore.build.cli;
 
+import java.io.File;
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 
 /**
- * The lean start path of `java -jar build-service.jar`: most of a short build's wall time would be
- * the JVM loading and linking the same few thousand classes (java.net.http, TLS, Jackson) on every
- * run. On JDK 25+ this re-launches the build in a JVM that maps them from an ahead-of-time cache
- * (JEP 483/514) kept beside the jar, named after the jar's size and time so a rebuilt jar never
- * uses a stale one. The first run trains the cache (it is written when that run exits). The extra
- * launcher JVM costs a few tens of milliseconds; the cache saves several hundred.
+ * The lean start path of `java -jar build-service.jar build` when no daemon serves it: most of a
+ * short build's wall time would be the JVM loading and linking the same few thousand classes
+ * (java.net.http, TLS, Jackson) on every run. On JDK 25+ this re-launches the build in a JVM that
+ * maps them from an ahead-of-time cache (JEP 483) kept beside the jar and named after the jar's
+ * size and time, so a rebuilt jar never meets a stale cache. When the cache is missing, the run
+ * records which classes it uses and, after it exits, a detached JVM assembles the cache, so no run
+ * waits for it and nothing is printed on the build's stdout.
  *
- * <p>Off when the user passed their own cache or archive options, on older JDKs, when not run
- * from a jar, or with {@code STEVEDORE_BUILD_AOT=off}.
+ * <p>Off when the user passed their own cache or archive options, on older JDKs, when not started
+ * with `-jar`, or with {@code STEVEDORE_BUILD_AOT=off}.
  */
 final class FastStart {
     static final String RELAUNCHED = "stevedore.build.relaunched";
@@ -30,62 +33,105 @@ final class FastStart {
                 || Runtime.version().feature() < 25) {
             return Optional.empty();
         }
-        Optional<String[]> arguments = ProcessHandle.current().info().arguments();
+        List<String> arguments = Arrays.asList(ProcessHandle.current().info().arguments().orElse(new String[0]));
         Optional<String> java = ProcessHandle.current().info().command();
-        Path jar = jar();
-        if (arguments.isEmpty() || java.isEmpty() || jar == null) {
+        JarIdentity jar = JarIdentity.current();
+        int jarOption = arguments.indexOf("-jar");
+        if (java.isEmpty() || jar == null || jarOption < 0 || jarOption + 1 >= arguments.size()) {
             return Optional.empty();
         }
-        for (String argument : arguments.get()) {
-            if (argument.startsWith("-XX:AOTCache") || argument.startsWith("-XX:SharedArchiveFile")
-                    || argument.startsWith("-XX:AOTMode") || argument.startsWith("-Xshare")) {
+        List<String> jvmOptions = arguments.subList(0, jarOption);
+        for (String option : jvmOptions) {
+            if (option.startsWith("-XX:AOT") || option.startsWith("-XX:SharedArchiveFile") || option.startsWith("-Xshare")) {
                 return Optional.empty();
             }
         }
-        Path cache = cacheFile(jar);
+        Path cache = cacheFile(jar.jar());
         if (cache == null) {
             return Optional.empty();
         }
+        Path configuration = cache.resolveSibling(cache.getFileName() + ".config");
         List<String> command = new ArrayList<>();
         command.add(java.get());
-        Path lock = cache.resolveSibling(cache.getFileName() + ".training");
+        command.addAll(jvmOptions);
+        boolean recording = false;
         if (Files.exists(cache)) {
             command.add("-XX:AOTCache=" + cache);
-        } else if (claim(lock)) {
-            command.add("-XX:AOTCacheOutput=" + cache);
+        } else if (claim(configuration)) {
+            command.add("-XX:AOTMode=record");
+            command.add("-XX:AOTConfiguration=" + configuration);
+            // the JVM announces the recording on stdout, which belongs to the digest
+            command.add("-XX:+UnlockDiagnosticVMOptions");
+            command.add("-XX:+DisplayVMOutputToStderr");
+            recording = true;
         } else {
-            return Optional.empty();   // another run is training the cache right now
+            return Optional.empty();   // another run is recording right now
         }
-        command.add("-Xlog:aot=off");
-        command.add("-Xlog:cds=off");
-        command.add("-D" + RELAUNCHED + "=true");
-        command.addAll(List.of(arguments.get()));
+        command.addAll(List.of("-Xlog:aot=off", "-Xlog:cds=off", "-D" + RELAUNCHED + "=true",
+                "-cp", jar.jar().toString(), Main.class.getName()));
+        command.addAll(arguments.subList(jarOption + 2, arguments.size()));
         try {
             Process child = new ProcessBuilder(command).inheritIO().start();
             Thread stop = new Thread(child::destroy);
             Runtime.getRuntime().addShutdownHook(stop);
             int status = child.waitFor();
             Runtime.getRuntime().removeShutdownHook(stop);
+            if (recording) {
+                assembleInBackground(java.get(), jvmOptions, jar, configuration, cache);
+            }
             return Optional.of(status);
         } catch (IOException e) {
             return Optional.empty();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return Optional.of(130);
-        } finally {
-            if (command.get(1).startsWith("-XX:AOTCacheOutput")) {
-                try {
-                    Files.deleteIfExists(lock);
-                } catch (IOException ignored) {
-                    // a stale lock only means later runs skip training
-                }
-            }
         }
     }
 
-    private static boolean claim(Path lock) {
+    /** Creates the cache from the recorded configuration in a detached JVM, then moves it into place. */
+    private static void assembleInBackground(String java, List<String> jvmOptions, JarIdentity jar, Path configuration,
+                                             Path cache) {
+        if (!new File("/bin/sh").canExecute()) {
+            return;
+        }
+        Path tmp = cache.resolveSibling(cache.getFileName() + ".tmp");
+        StringBuilder script = new StringBuilder();
+        script.append(quote(java));
+        for (String option : jvmOptions) {
+            script.append(' ').append(quote(option));
+        }
+        script.append(" -XX:AOTMode=create -XX:AOTConfiguration=").append(quote(configuration.toString()))
+                .append(" -XX:AOTCache=").append(quote(tmp.toString()))
+                .append(" -cp ").append(quote(jar.jar().toString()))
+                .append(" && mv -f ").append(quote(tmp.toString())).append(' ').append(quote(cache.toString()))
+                .append("; rm -f ").append(quote(configuration.toString())).append(' ').append(quote(tmp.toString()));
+        List<String> command = new ArrayList<>();
+        if (new File("/usr/bin/setsid").canExecute()) {
+            command.add("/usr/bin/setsid");
+        }
+        command.addAll(List.of("/bin/sh", "-c", script.toString()));
         try {
-            Files.createFile(lock);
+            new ProcessBuilder(command)
+                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .redirectError(ProcessBuilder.Redirect.DISCARD)
+                    .start();
+        } catch (IOException e) {
+            // no cache this time; the next run records again
+        }
+    }
+
+    private static String quote(String text) {
+        return "'" + text.replace("'", "'\\''") + "'";
+    }
+
+    private static boolean claim(Path configuration) {
+        try {
+            if (Files.exists(configuration)
+                    && Files.getLastModifiedTime(configuration).toMillis() < System.currentTimeMillis() - 600_000) {
+                Files.deleteIfExists(configuration);   // left by a run that died
+            }
+            Files.createFile(configuration);
             return true;
         } catch (FileAlreadyExistsException e) {
             return false;
@@ -94,17 +140,8 @@ final class FastStart {
         }
     }
 
-    private static Path jar() {
-        try {
-            Path location = Path.of(FastStart.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-            return location.toString().endsWith(".jar") && Files.isRegularFile(location) ? location : null;
-        } catch (Exception e) {
-            return null;
-        }
-    }
-
     /** Beside the jar when that directory is writable, else under the user's cache directory. */
-    private static Path cacheFile(Path jar) {
+    static Path cacheFile(Path jar) {
         try {
             String name = "build-service-" + Files.size(jar) + "-" + Files.getLastModifiedTime(jar).toMillis()
                     + "-jdk" + Runtime.version().feature() + ".aot";

@@ -1,6 +1,7 @@
 package io.stevedore.build.cli;
 
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.util.Arrays;
 
 /** `java -jar build-service.jar build ...`: the standalone builder, options spelled like `docker build`. */
@@ -9,12 +10,32 @@ public final class Main {
 
     public static void main(String[] args) {
         if (args.length > 0 && args[0].equals("build")) {
-            java.util.Optional<Integer> status = FastStart.relaunch();
+            java.util.Optional<Integer> status = DaemonClient.run(args);
+            if (status.isEmpty()) {
+                status = FastStart.relaunch();
+            }
             if (status.isPresent()) {
                 System.exit(status.get());
             }
         }
+        if (args.length == 2 && args[0].equals("daemon")) {
+            System.exit(daemon(args[1]));
+        }
         System.exit(run(args, System.out, System.err));
+    }
+
+    /** `daemon SOCKET` serves builds; `daemon stop` stops this user's daemon for this jar. */
+    private static int daemon(String argument) {
+        if (!argument.equals("stop")) {
+            return BuildDaemon.serve(Path.of(argument));
+        }
+        JarIdentity jar = JarIdentity.current();
+        if (jar == null) {
+            return 0;
+        }
+        Path socket = DaemonClient.socketPath(
+                BuildCommand.Options.defaultWorkDir(System.getenv(), Path.of("").toAbsolutePath()), jar);
+        return socket == null ? 0 : DaemonClient.send(socket, new String[] {BuildDaemon.STOP}, System.getenv()).orElse(0);
     }
 
     static int run(String[] args, PrintStream out, PrintStream err) {
@@ -26,6 +47,7 @@ public final class Main {
             err.println("error: unknown command \"" + args[0] + "\"\n\n" + BuildCommand.USAGE);
             return 2;
         }
-        return new BuildCommand(out, err).run(Arrays.copyOfRange(args, 1, args.length));
+        return new BuildCommand(out, err, System.getenv(), Path.of("").toAbsolutePath())
+                .run(Arrays.copyOfRange(args, 1, args.length));
     }
 }

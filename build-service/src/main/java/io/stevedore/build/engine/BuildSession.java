@@ -40,7 +40,8 @@ final class BuildSession implements AutoCloseable {
 
     BuildSession(BuildRequest request, Dockerfile dockerfile, BuildContext context, Registries registries,
                  BaseImages baseImages, LayerStore layers, BuildCache cache, Sandbox sandbox, Progress progress,
-                 LayerOptions layerOptions, String defaultRegistry, Path workDir) {
+                 LayerOptions layerOptions, String defaultRegistry, Path workDir,
+                 java.util.function.Function<String, String> environment) {
         this.request = request;
         this.dockerfile = dockerfile;
         this.context = context;
@@ -53,7 +54,7 @@ final class BuildSession implements AutoCloseable {
         this.layerOptions = layerOptions;
         this.defaultRegistry = defaultRegistry;
         this.workDir = workDir;
-        this.secrets = new Secrets(request.secrets(), layers);
+        this.secrets = new Secrets(request.secrets(), layers, environment);
     }
 
     /** Records a step result locally now and publishes it to the registry cache in the background. */

@@ -43,6 +43,11 @@ public final class ImageBuilder {
     }
 
     public BuildResult build(BuildRequest request, Progress progress) {
+        return build(request, progress, System::getenv);
+    }
+
+    /** @param environment the caller's environment, for `--secret id=X,env=VAR` */
+    public BuildResult build(BuildRequest request, Progress progress, java.util.function.Function<String, String> environment) {
         Dockerfile dockerfile = parse(request.dockerfile());
         BuildContext context = BuildContext.open(request.context().toAbsolutePath().normalize());
         ImageReference cacheRepository = request.cacheRepository() != null ? request.cacheRepository()
@@ -51,7 +56,7 @@ public final class ImageBuilder {
         LayerOptions layerOptions = request.sourceDateEpoch() == null ? LayerOptions.defaults()
                 : new LayerOptions(request.sourceDateEpoch(), LayerOptions.defaults().compressionLevel());
         try (BuildSession session = new BuildSession(request, dockerfile, context, registries, baseImages, layers, cache,
-                sandbox, progress, layerOptions, defaultRegistry, workDir)) {
+                sandbox, progress, layerOptions, defaultRegistry, workDir, environment)) {
             Map<Platform, StageExecutor.StageResult> results = new LinkedHashMap<>();
             for (Platform platform : request.platforms()) {
                 results.put(platform, new StageExecutor(session, platform).target());

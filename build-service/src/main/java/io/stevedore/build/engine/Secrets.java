@@ -18,10 +18,13 @@ final class Secrets implements AutoCloseable {
     private final LayerStore store;
     private final Map<String, Path> files = new HashMap<>();
     private final Map<String, Path> owned = new HashMap<>();
+    private final java.util.function.Function<String, String> environment;
 
-    Secrets(Map<String, BuildRequest.SecretSource> sources, LayerStore store) {
+    Secrets(Map<String, BuildRequest.SecretSource> sources, LayerStore store,
+            java.util.function.Function<String, String> environment) {
         this.sources = sources;
         this.store = store;
+        this.environment = environment;
     }
 
     /** The file holding secret `id`, or null when the build was given no such secret. */
@@ -41,7 +44,7 @@ final class Secrets implements AutoCloseable {
                 throw new BuildException("secret " + id + ": file " + file + " not found");
             }
         } else {
-            String value = System.getenv(source.environmentVariable());
+            String value = environment.apply(source.environmentVariable());
             if (value == null) {
                 throw new BuildException("secret " + id + ": environment variable " + source.environmentVariable() + " is not set");
             }

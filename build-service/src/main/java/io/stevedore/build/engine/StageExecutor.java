@@ -81,7 +81,7 @@ final class StageExecutor {
         if (session.request.buildArgs().containsKey(name)) {
             session.usedBuildArgs.add(name);
             String value = session.request.buildArgs().get(name);
-            return value != null ? value : Optional.ofNullable(System.getenv(name)).orElse(inherited.get(name));
+            return value != null ? value : inherited.get(name);   // `--build-arg NAME` with NAME unset in the environment
         }
         if (declaration.defaultValue() != null) {
             return ShellWords.word(declaration.defaultValue(), lookup, escape());
