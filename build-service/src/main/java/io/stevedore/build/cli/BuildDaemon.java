@@ -162,6 +162,7 @@ final class BuildDaemon {
                     status = 2;
                 } else {
                     try {
+                        System.out.println(Instant.now() + " build in " + cwd);
                         status = new BuildCommand(stdout, stderr, env, cwd).run(Arrays.copyOfRange(args, 1, args.length));
                     } catch (Throwable t) {
                         stderr.println("error: " + t);

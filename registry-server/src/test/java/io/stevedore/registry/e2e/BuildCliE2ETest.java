@@ -42,6 +42,10 @@ class BuildCliE2ETest extends RegistryTestSupport {
     }
 
     private Processes.Result cli(String... args) throws IOException {
+        return cli(List.of("STEVEDORE_BUILD_DAEMON=off"), args);
+    }
+
+    private Processes.Result cli(List<String> extraEnv, String... args) throws IOException {
         Path dockerConfig = Files.createDirectories(shared.resolve("docker-config"));
         Files.writeString(dockerConfig.resolve("config.json"), "{\"auths\":{\"" + registryHost() + "\":{\"auth\":\""
                 + Base64.getEncoder().encodeToString("nobody:unused".getBytes(StandardCharsets.UTF_8)) + "\"}}}");
@@ -49,7 +53,8 @@ class BuildCliE2ETest extends RegistryTestSupport {
                 "-jar", JAR.toAbsolutePath().toString()));
         command.addAll(List.of(args));
         List<String> withEnv = new ArrayList<>(List.of("env", "DOCKER_CONFIG=" + dockerConfig,
-                "STEVEDORE_BUILD_DIR=" + shared.resolve("work")));
+                "STEVEDORE_BUILD_DIR=" + shared.resolve("work"), "STEVEDORE_BUILD_DAEMON_IDLE=120"));
+        withEnv.addAll(extraEnv);
         withEnv.addAll(command);
         return Processes.execute(null, Duration.ofMinutes(5), withEnv);
     }
@@ -74,6 +79,49 @@ class BuildCliE2ETest extends RegistryTestSupport {
         assertThat(manifest.dockerContentDigest()).isEqualTo(digest);
         BuiltImages.Image image = BuiltImages.read(registryUrl(), repository, "v1", "amd64");
         assertThat(image.file("greeting").text()).isEqualTo("hello cli\n");
+    }
+
+    @Test
+    void theBuildDaemonServesLaterBuildsWithTheClientsEnvironmentAndStops() throws Exception {
+        Files.writeString(context.resolve("Dockerfile"), """
+                FROM %s:amd64
+                ARG WHO
+                RUN --mount=type=secret,id=token cat /run/secrets/token | wc -c > /token-length && echo "$WHO" > /who
+                """.formatted(base));
+        String reference = registryHost() + "/builds/cli-daemon-" + RegistryHttp.randomSuffix() + ":1";
+        List<String> env = List.of("WHO=from-client-env", "BUILD_TOKEN=0123456789");
+        Processes.Result first = cli(env, "build", "-t", reference, "--build-arg", "WHO", "--secret", "id=token,env=BUILD_TOKEN",
+                context.toString());
+        assertThat(first.succeeded()).as(first.describe()).isTrue();
+        Path work = shared.resolve("work");
+        Path socket = null;
+        for (int i = 0; i < 600 && socket == null; i++) {
+            try (var files = Files.list(work)) {
+                socket = files.filter(p -> p.getFileName().toString().endsWith(".sock")).findFirst().orElse(null);
+            }
+            if (socket == null) {
+                Thread.sleep(100);
+            }
+        }
+        assertThat(socket).as("the first build started a daemon").isNotNull();
+        Files.writeString(context.resolve("Dockerfile"), Files.readString(context.resolve("Dockerfile")) + "RUN echo second\n");
+        Processes.Result second = cli(env, "build", "-t", reference, "--build-arg", "WHO", "--secret", "id=token,env=BUILD_TOKEN",
+                "--progress", "plain", context.toString());
+        assertThat(second.succeeded()).as(second.describe()).isTrue();
+        assertThat(second.stderr()).contains("CACHED", "second");
+        assertThat(Files.readString(socket.resolveSibling(socket.getFileName() + ".log"))).contains("build in");
+        String repository = reference.substring(registryHost().length() + 1, reference.lastIndexOf(':'));
+        BuiltImages.Image image = BuiltImages.read(registryUrl(), repository, "1", "amd64");
+        assertThat(image.file("who").text()).isEqualTo("from-client-env\n");
+        assertThat(image.file("token-length").text().trim()).isEqualTo("10");
+        assertThat(second.out().trim()).isEqualTo(RegistryHttp.manifest(registryUrl(), repository, "1").dockerContentDigest());
+
+        Processes.Result stop = cli(List.of(), "daemon", "stop");
+        assertThat(stop.succeeded()).as(stop.describe()).isTrue();
+        for (int i = 0; i < 100 && Files.exists(socket); i++) {
+            Thread.sleep(100);
+        }
+        assertThat(socket).doesNotExist();
     }
 
     @Test
