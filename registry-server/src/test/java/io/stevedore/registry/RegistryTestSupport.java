@@ -74,8 +74,9 @@ public abstract class RegistryTestSupport {
             Path dataDir = Files.createDirectories(Path.of("target", "test-registry"))
                     .resolve("run-" + ProcessHandle.current().pid());
             // Command-line arguments, because they outrank application.properties (default properties do not).
+            // Authentication is on by default; these suites test the registry open to anonymous callers.
             List<String> args = new ArrayList<>(List.of("--server.port=0", "--server.address=127.0.0.1",
-                    "--registry.data-dir=" + dataDir.toAbsolutePath()));
+                    "--registry.data-dir=" + dataDir.toAbsolutePath(), "--registry.auth.enabled=false"));
             args.addAll(storageArguments());
             String datasource = System.getProperty("stevedore.test.datasource-url");
             if (datasource != null && !datasource.isBlank()) {

@@ -41,7 +41,7 @@ class S3RedirectE2ETest {
         List<String> args = new ArrayList<>(List.of("--server.port=0", "--server.address=127.0.0.1",
                 "--registry.data-dir=" + Path.of("target", "redirect-registry-" + ProcessHandle.current().pid())
                         .toAbsolutePath(),
-                "--registry.storage.s3.redirect=true"));
+                "--registry.storage.s3.redirect=true", "--registry.auth.enabled=false"));
         args.addAll(TestStorage.s3Arguments(s3));
         server = new SpringApplicationBuilder(StevedoreApplication.class).run(args.toArray(String[]::new));
         String port = server.getEnvironment().getProperty("local.server.port");
