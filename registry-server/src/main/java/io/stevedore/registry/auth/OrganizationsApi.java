@@ -111,7 +111,7 @@ class OrganizationsApi {
         User caller = api.user(request);
         String name = ApiCaller.requireName(body.name(), "name");
         Organization created = organizations.create(name, caller.id()).orElseThrow(() ->
-                ApiException.conflict("the name " + name + " is taken by a user or an organization"));
+                ApiException.conflict("a user or organization " + name + " already exists"));
         audit.record(AuditLog.ORGANIZATION_CREATED, caller.username(), request.getRemoteAddr(), name, null,
                 Map.of("organization", name));
         return ResponseEntity.created(URI.create("/api/v1/orgs/" + name)).body(view(created));

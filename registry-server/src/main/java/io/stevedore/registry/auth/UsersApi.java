@@ -73,7 +73,7 @@ class UsersApi {
         checkPassword(body.password());
         boolean admin = Boolean.TRUE.equals(body.admin());
         if (!users.create(username, passwords.encode(body.password()), admin)) {
-            throw ApiException.conflict("the name " + username + " is taken by a user or an organization");
+            throw ApiException.conflict("a user or organization " + username + " already exists");
         }
         audit.record(AuditLog.USER_CREATED, caller.username(), request.getRemoteAddr(), username, null,
                 Map.of("user", username, "admin", admin));

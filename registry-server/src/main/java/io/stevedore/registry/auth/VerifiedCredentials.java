@@ -1,7 +1,6 @@
 package io.stevedore.registry.auth;
 
 import io.stevedore.registry.config.RegistryProperties;
-import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -26,11 +25,7 @@ public class VerifiedCredentials {
     private final long ttlNanos;
 
     public VerifiedCredentials(RegistryProperties properties) {
-        this(properties.auth().credentialCacheTtl());
-    }
-
-    VerifiedCredentials(Duration ttl) {
-        this.ttlNanos = ttl.toNanos();
+        this.ttlNanos = properties.auth().credentialCacheTtl().toNanos();
     }
 
     Optional<Login> find(String name, String secret) {
