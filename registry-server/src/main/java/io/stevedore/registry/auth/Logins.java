@@ -87,6 +87,7 @@ public class Logins {
         String name = credentials.username();
         Optional<Login> remembered = verified.find(name, credentials.password());
         if (remembered.isPresent()) {
+            auditSuccess(remembered.get(), clientAddress, via);
             return remembered.get();
         }
         Optional<Duration> wait = throttle(name, clientAddress);
@@ -99,13 +100,18 @@ public class Logins {
             audit.record(AuditLog.LOGIN_FAILURE, name, clientAddress, Map.of("via", via));
             throw AuthenticationFailed.badCredentials("invalid username or password");
         }
-        if (!PER_REQUEST.contains(via)) {
-            Map<String, Object> detail = login.get().accessTokenId() == null ? Map.of("via", via)
-                    : Map.of("via", via, "accessToken", login.get().accessTokenId());
-            audit.record(AuditLog.LOGIN_SUCCESS, name, clientAddress, detail);
-        }
+        auditSuccess(login.get(), clientAddress, via);
         verified.remember(name, credentials.password(), login.get());
         return login.get();
+    }
+
+    /** A login at the token endpoint is audited, however verified; HTTP Basic on every request is not. */
+    private void auditSuccess(Login login, String clientAddress, String via) {
+        if (!PER_REQUEST.contains(via)) {
+            Map<String, Object> detail = login.accessTokenId() == null ? Map.of("via", via)
+                    : Map.of("via", via, "accessToken", login.accessTokenId());
+            audit.record(AuditLog.LOGIN_SUCCESS, login.account().name(), clientAddress, detail);
+        }
     }
 
     private Optional<Login> verify(String name, String secret) {

@@ -57,9 +57,8 @@ public class RobotStore {
 
     /** Creates the robot with the token's hash; empty if the name is taken. */
     public Optional<Robot> create(String namespace, String shortName, String tokenSha256) {
-        return jdbc.sql("""
-                insert into robots as r (namespace, name, token_sha256) values (?, ?, ?) on conflict do nothing
-                returning """ + COLUMNS)
+        return jdbc.sql("insert into robots as r (namespace, name, token_sha256) values (?, ?, ?)"
+                        + " on conflict do nothing returning " + COLUMNS)
                 .params(namespace, shortName, tokenSha256).query(ROBOT).optional();
     }
 
