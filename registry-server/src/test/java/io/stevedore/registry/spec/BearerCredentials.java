@@ -14,18 +14,18 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.HashMap;
-import java.util.LinkedHashSet;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
  * The Docker token flow as clients run it: a request answered 401 with a Bearer challenge gets a
- * token from the challenge's realm (HTTP Basic with the account), for the challenged scope plus
- * what the client had for that repository before (and pull on a mount's source), and is sent
- * again with it. Tokens are kept per repository, as docker keeps them per push or pull.
+ * token from the challenge's realm (HTTP Basic with the account) and is sent again with it.
+ * Tokens are kept per repository. Like {@code skopeo delete} or crane, the client asks for every
+ * action on the challenged repository ({@code *}; the registry cuts it to what the account may
+ * do); like docker, it adds pull on a mount's source: the {@code from} repository, or for a mount
+ * without one, where it pushed that blob before.
  */
 final class BearerCredentials {
     private static final Pattern PARAMETER = Pattern.compile("(\\w+)=\"([^\"]*)\"");
@@ -34,7 +34,7 @@ final class BearerCredentials {
     private final TestAccount account;
     private final HttpClient http;
     private final Map<String, String> tokens = new ConcurrentHashMap<>();
-    private final Map<String, Set<String>> actions = new ConcurrentHashMap<>();
+    private final Map<String, String> pushedBlobs = new ConcurrentHashMap<>();
 
     BearerCredentials(TestAccount account, HttpClient http) {
         this.account = account;
@@ -73,9 +73,12 @@ final class BearerCredentials {
                 .append(encode(parameters.getOrDefault("service", "")));
         String scope = parameters.get("scope");
         if (scope != null) {
-            url.append("&scope=").append(encode(widened(key, scope)));
+            url.append("&scope=").append(encode(everyAction(scope)));
         }
         String from = query(uri, "from");
+        if (from == null && query(uri, "mount") != null) {
+            from = pushedBlobs.get(query(uri, "mount"));
+        }
         if (from != null) {
             url.append("&scope=").append(encode("repository:" + from + ":pull"));
         }
@@ -99,15 +102,17 @@ final class BearerCredentials {
         }
     }
 
-    /** A repository scope with the actions held for it before added, so that tokens do not flip-flop. */
-    private String widened(String key, String scope) {
-        int lastColon = scope.lastIndexOf(':');
-        if (!scope.startsWith("repository:") || lastColon < 0) {
-            return scope;
+    /** Notes where a blob was pushed (a 201 to a request with {@code digest=}), for later mounts. */
+    void observe(URI uri, int status) {
+        String digest = query(uri, "digest");
+        if (status == 201 && digest != null && uri.getPath().contains("/blobs/uploads/")) {
+            pushedBlobs.putIfAbsent(digest, key(uri));
         }
-        Set<String> all = actions.computeIfAbsent(key, k -> ConcurrentHashMap.newKeySet());
-        all.addAll(Arrays.asList(scope.substring(lastColon + 1).split(",")));
-        return scope.substring(0, lastColon + 1) + String.join(",", new LinkedHashSet<>(all));
+    }
+
+    private static String everyAction(String scope) {
+        int lastColon = scope.lastIndexOf(':');
+        return scope.startsWith("repository:") && lastColon > 0 ? scope.substring(0, lastColon + 1) + "*" : scope;
     }
 
     private static String key(URI uri) {

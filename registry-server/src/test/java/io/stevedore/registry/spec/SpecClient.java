@@ -119,6 +119,7 @@ final class SpecClient {
         if (response.status() == 401 && credentials.renew(uri, response.header("WWW-Authenticate"))) {
             response = sendOnce(method, uri, body, credentials.authorize(uri, headers));
         }
+        credentials.observe(uri, response.status());
         return response;
     }
 
