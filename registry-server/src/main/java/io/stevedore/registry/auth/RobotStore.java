@@ -44,9 +44,6 @@ public class RobotStore {
         }
     }
 
-    /** A robot's grant on one repository of its namespace. */
-    public record Grant(String repository, Role role) {
-    }
 
     /** {@code acme+ci} split at its {@code +}: namespace and short name; empty if it has none. */
     static Optional<String[]> split(String fullName) {

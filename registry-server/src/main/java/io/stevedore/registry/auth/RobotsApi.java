@@ -1,6 +1,5 @@
 package io.stevedore.registry.auth;
 
-import io.stevedore.registry.auth.RobotStore.Grant;
 import io.stevedore.registry.auth.RobotStore.Robot;
 import io.stevedore.registry.auth.UserStore.User;
 import jakarta.servlet.http.HttpServletRequest;
@@ -35,14 +34,9 @@ class RobotsApi {
     record NewRobot(String name) {
     }
 
-    record GrantView(String repository, String role) {
-        static GrantView of(Grant grant) {
-            return new GrantView(grant.repository(), grant.role().wireName());
-        }
-    }
 
     /** A robot as listed: never its token. */
-    record RobotView(String name, Instant createdAt, List<GrantView> permissions, List<String> teams) {
+    record RobotView(String name, Instant createdAt, List<Grant.View> permissions, List<String> teams) {
     }
 
     /** The robot with its new token, shown this once. */
@@ -117,7 +111,7 @@ class RobotsApi {
 
     /** Grants a role on one repository of the robot's namespace. */
     @PutMapping(path = "/{robot}/permissions", consumes = MediaType.APPLICATION_JSON_VALUE)
-    RobotView grant(HttpServletRequest request, @PathVariable String robot, @RequestBody GrantView body) {
+    RobotView grant(HttpServletRequest request, @PathVariable String robot, @RequestBody Grant.View body) {
         User caller = api.user(request);
         Robot found = robot(caller, robot);
         String repository = ApiCaller.repositoryIn(found.namespace(), body.repository());
@@ -161,7 +155,7 @@ class RobotsApi {
 
     private RobotView view(Robot robot) {
         return new RobotView(robot.name(), robot.createdAt(),
-                robots.grants(robot.id()).stream().map(GrantView::of).toList(), robots.teams(robot.id()));
+                robots.grants(robot.id()).stream().map(Grant.View::of).toList(), robots.teams(robot.id()));
     }
 
     private void record(String event, User caller, HttpServletRequest request, Robot robot, Map<String, ?> detail) {

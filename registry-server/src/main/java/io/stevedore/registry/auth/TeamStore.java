@@ -20,9 +20,6 @@ public class TeamStore {
     public record Team(long id, long organizationId, String name) {
     }
 
-    /** @param repository null: every repository of the organization */
-    public record Grant(String repository, Role role) {
-    }
 
     public Optional<Team> create(long organizationId, String name) {
         return jdbc.sql("""

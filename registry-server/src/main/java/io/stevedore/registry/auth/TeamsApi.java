@@ -1,7 +1,6 @@
 package io.stevedore.registry.auth;
 
 import io.stevedore.registry.auth.OrganizationStore.Organization;
-import io.stevedore.registry.auth.TeamStore.Grant;
 import io.stevedore.registry.auth.TeamStore.Team;
 import io.stevedore.registry.auth.UserStore.User;
 import jakarta.servlet.http.HttpServletRequest;
@@ -34,14 +33,8 @@ class TeamsApi {
     record NewTeam(String name) {
     }
 
-    /** @param repository null: every repository of the organization */
-    record GrantView(String repository, String role) {
-        static GrantView of(Grant grant) {
-            return new GrantView(grant.repository(), grant.role().wireName());
-        }
-    }
 
-    record TeamView(String name, List<String> members, List<GrantView> permissions) {
+    record TeamView(String name, List<String> members, List<Grant.View> permissions) {
     }
 
     private final ApiCaller api;
@@ -125,7 +118,7 @@ class TeamsApi {
     /** Grants the team a role on a repository of the organization, or without repository on all of them. */
     @PutMapping(path = "/{team}/permissions", consumes = MediaType.APPLICATION_JSON_VALUE)
     TeamView grant(HttpServletRequest request, @PathVariable String org, @PathVariable String team,
-                   @RequestBody GrantView body) {
+                   @RequestBody Grant.View body) {
         User caller = api.user(request);
         Organization organization = lookup.administered(caller, org);
         Team found = team(organization, team);
@@ -171,7 +164,7 @@ class TeamsApi {
 
     private TeamView view(Team team) {
         return new TeamView(team.name(), teams.members(team.id()),
-                teams.grants(team.id()).stream().map(GrantView::of).toList());
+                teams.grants(team.id()).stream().map(Grant.View::of).toList());
     }
 
     private void record(String event, User caller, HttpServletRequest request, String org, String team,
