@@ -148,6 +148,44 @@ public abstract class AuthRegistryTestSupport {
         assertThat(changed.status()).as("PATCH visibility of %s: %s", repository, changed.body()).isEqualTo(200);
     }
 
+    /** A JSON request to the management API; a null body sends none. */
+    protected static Response api(String method, String path, Object body, String authorization) {
+        return body == null ? send(method, path, null, "Authorization", authorization)
+                : send(method, path, Json.MAPPER.writeValueAsBytes(body),
+                        "Authorization", authorization, "Content-Type", "application/json");
+    }
+
+    /** Like {@link #api} and asserts the status. */
+    protected static Response api(int expectedStatus, String method, String path, Object body, String authorization) {
+        Response response = api(method, path, body, authorization);
+        assertThat(response.status()).as("%s %s: %s", method, path, response.body()).isEqualTo(expectedStatus);
+        return response;
+    }
+
+    /** A fresh organization (name {@code prefix-<random>}) created by {@code owner}, its first admin. */
+    protected static String newOrganization(String prefix, TestUser owner) {
+        String name = prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
+        api(201, "POST", "/api/v1/orgs", Map.of("name", name), owner.basic());
+        return name;
+    }
+
+    /** A robot {@code namespace+name} created by {@code admin}; returns its token. */
+    protected static String newRobot(String robot, String authorization) {
+        return api(201, "POST", "/api/v1/robots", Map.of("name", robot), authorization).json().get("token")
+                .asString();
+    }
+
+    /** A personal access token of the user; returns its id and secret. */
+    protected static String[] newAccessToken(TestUser user, String name) {
+        JsonNode created = api(201, "POST", "/api/v1/tokens", Map.of("name", name), user.basic()).json();
+        return new String[] {created.get("id").asString(), created.get("token").asString()};
+    }
+
+    /** The audit entries the site admin reads with these query parameters (e.g. {@code action=...}). */
+    protected static JsonNode auditEntries(String query) {
+        return api(200, "GET", "/api/v1/audit?" + query, null, adminBasic()).json().get("entries");
+    }
+
     /**
      * Pushes the smallest image (a unique config blob and a manifest without layers) with HTTP
      * Basic straight on /v2, and returns the manifest's digest.

@@ -77,7 +77,7 @@ public class AccessGate {
         }
         return Logins.Credentials.fromBasic(authorization)
                 .map(credentials -> (Caller) new Caller.Password(
-                        logins.login(credentials, request.getRemoteAddr(), "basic")))
+                        logins.login(credentials, request.getRemoteAddr(), "basic").account()))
                 .orElseThrow(() -> AuthenticationFailed.badCredentials("unsupported authorization scheme"));
     }
 

@@ -2,36 +2,105 @@ package io.stevedore.registry.auth;
 
 import io.stevedore.oci.InvalidNameException;
 import io.stevedore.oci.RepositoryName;
-import io.stevedore.registry.auth.UserStore.User;
 import io.stevedore.registry.metadata.RepositoryFilter;
-import io.stevedore.registry.metadata.RepositoryStore;
-import io.stevedore.registry.metadata.Visibility;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
+import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 
 /**
- * Who may do what: the admin everything; a user everything in their namespace (the first
- * component of a repository name is their user name); anyone, even anonymous, may pull a public
- * repository; a signed-in user may list the catalog (which shows only what they may pull).
- * Tokens carry what this allowed when they were issued.
+ * Who may do what, decided in SQL here and nowhere else. On a repository, an account's role is
+ * the highest of: admin for a site admin, for the owner of the namespace (the user named like
+ * its first component) and for the admins of the organization owning it; the roles its teams
+ * have on the repository or on the whole organization; a robot's own grants on it. Anyone, even
+ * anonymous, may read a public repository. A signed-in account may list the catalog (which shows
+ * only what it may pull). Tokens carry what this allowed when they were issued.
  */
 @Component
 public class AccessPolicy {
-    private final RepositoryStore repositories;
-    private final UserStore users;
 
-    public AccessPolicy(RepositoryStore repositories, UserStore users) {
-        this.repositories = repositories;
-        this.users = users;
+    /**
+     * The rank (0 none, 1 read, 2 write, 3 admin) of the account's role on the repository whose
+     * name is the SQL expression {@code %1$s}, visibility aside. Parameters, in order: the user
+     * id three times, the robot id twice (the other of the two null).
+     */
+    private static final String GRANTED_RANK = """
+            (select coalesce(max(granted.rank), 0) from (
+                select 3 as rank from users u
+                    where u.id = cast(? as bigint) and (u.admin or u.username = split_part(%1$s, '/', 1))
+                union all
+                select 3 from organization_members m join organizations o on o.id = m.organization_id
+                    where m.user_id = cast(? as bigint) and m.admin and o.name = split_part(%1$s, '/', 1)
+                union all
+                select %2$s from team_members tm
+                    join teams t on t.id = tm.team_id
+                    join organizations o on o.id = t.organization_id
+                    join team_permissions p on p.team_id = t.id
+                    where (tm.user_id = cast(? as bigint) or tm.robot_id = cast(? as bigint))
+                    and o.name = split_part(%1$s, '/', 1) and (p.repository is null or p.repository = %1$s)
+                union all
+                select %3$s from robot_permissions rp
+                    where rp.robot_id = cast(? as bigint) and rp.repository = %1$s
+            ) granted)""";
+
+    private final JdbcClient jdbc;
+    private final Accounts accounts;
+
+    public AccessPolicy(JdbcClient jdbc, Accounts accounts) {
+        this.jdbc = jdbc;
+        this.accounts = accounts;
     }
 
-    /** What the user (null: anonymous) may do on the scope's resource; unknown resources allow nothing. */
-    Set<String> permitted(User user, Scope scope) {
+    private static String grantedRank(String repositoryExpression) {
+        return GRANTED_RANK.formatted(repositoryExpression, Role.RANK_SQL.formatted("p.role"),
+                Role.RANK_SQL.formatted("rp.role"));
+    }
+
+    private static List<Object> grantedRankParams(Account account) {
+        Long user = account == null ? null : account.userId();
+        Long robot = account == null ? null : account.robotId();
+        List<Object> params = new ArrayList<>();
+        params.add(user);
+        params.add(user);
+        params.add(user);
+        params.add(robot);
+        params.add(robot);
+        return params;
+    }
+
+    /** The account's (null: anonymous) role on the repository, public visibility counting as read. */
+    public Optional<Role> role(Account account, RepositoryName repository) {
+        List<Object> params = grantedRankParams(account);
+        params.add(repository.value());
+        int rank = jdbc.sql("select greatest(" + grantedRank("target.name") + """
+                        , (select 1 from repositories r where r.name = target.name and r.visibility = 'public'))
+                        from (select cast(? as text) as name) target""")
+                .params(params).query(Integer.class).single();
+        return Role.ofRank(rank);
+    }
+
+    /**
+     * Whether the account may manage the namespace (its robots, or as an organization its members
+     * and teams): a site admin, the user owning it, an admin of the organization owning it.
+     */
+    public boolean administers(Account account, String namespace) {
+        if (account.userId() == null) {
+            return false;
+        }
+        return jdbc.sql("""
+                select exists (select 1 from users u where u.id = ? and (u.admin or u.username = ?))
+                    or exists (select 1 from organization_members m join organizations o on o.id = m.organization_id
+                               where m.user_id = ? and m.admin and o.name = ?)""")
+                .params(account.userId(), namespace, account.userId(), namespace).query(Boolean.class).single();
+    }
+
+    /** What the account (null: anonymous) may do on the scope's resource; unknown resources allow nothing. */
+    Set<String> permitted(Account account, Scope scope) {
         if (scope.isCatalog()) {
-            return user == null ? Set.of() : Set.of(Scope.ALL);
+            return account == null ? Set.of() : Set.of(Scope.ALL);
         }
         if (!scope.isRepository()) {
             return Set.of();
@@ -42,25 +111,21 @@ public class AccessPolicy {
         } catch (InvalidNameException e) {
             return Set.of();
         }
-        if (user != null && (user.admin() || owns(user, name))) {
-            return Scope.REPOSITORY_ACTIONS;
-        }
-        boolean isPublic = repositories.visibility(name).orElse(Visibility.PRIVATE) == Visibility.PUBLIC;
-        return isPublic ? Set.of(Scope.PULL) : Set.of();
+        return role(account, name).map(Role::actions).orElse(Set.of());
     }
 
     /**
-     * The scopes asked for, each cut to what the user (null: anonymous) may do: never more than
+     * The scopes asked for, each cut to what the account (null: anonymous) may do: never more than
      * asked, never more than allowed. Scopes left with no action are dropped.
      */
-    public List<Scope> grant(User user, List<Scope> requested) {
+    public List<Scope> grant(Account account, List<Scope> requested) {
         List<Scope> granted = new ArrayList<>();
         for (Scope scope : Scope.merge(requested)) {
             Set<String> asked = new HashSet<>(scope.actions());
             if (scope.isRepository() && asked.remove(Scope.ALL)) {
                 asked.addAll(Scope.REPOSITORY_ACTIONS);
             }
-            asked.retainAll(permitted(user, scope));
+            asked.retainAll(permitted(account, scope));
             if (!asked.isEmpty()) {
                 granted.add(new Scope(scope.type(), scope.name(), asked));
             }
@@ -73,26 +138,26 @@ public class AccessPolicy {
         return switch (caller) {
             case Caller.Unrestricted u -> true;
             case Caller.Anonymous a -> permitted(null, required).containsAll(required.actions());
-            case Caller.Password p -> permitted(p.user(), required).containsAll(required.actions());
+            case Caller.Password p -> permitted(p.account(), required).containsAll(required.actions());
             case Caller.Bearer b -> granted(b.access(), required)
                     || permitted(null, required).containsAll(required.actions());
         };
     }
 
-    /** The repositories the catalog shows the caller: those its user may pull, whatever a token names. */
+    /** The repositories the catalog shows the caller: those its account may pull, whatever a token names. */
     public RepositoryFilter listable(Caller caller) {
         return switch (caller) {
             case Caller.Unrestricted u -> RepositoryFilter.ALL;
             case Caller.Anonymous a -> RepositoryFilter.PUBLIC_ONLY;
-            case Caller.Password p -> readableBy(p.user());
+            case Caller.Password p -> readableBy(p.account());
             case Caller.Bearer b -> b.subject() == null ? RepositoryFilter.PUBLIC_ONLY
-                    : users.find(b.subject()).map(AccessPolicy::readableBy).orElse(RepositoryFilter.PUBLIC_ONLY);
+                    : accounts.find(b.subject()).map(AccessPolicy::readableBy).orElse(RepositoryFilter.PUBLIC_ONLY);
         };
     }
 
     /**
      * The repositories whose content the caller may read: for a token, only those it grants pull
-     * on (and public ones), not everything its user could have asked for.
+     * on (and public ones), not everything its account could have asked for.
      */
     public RepositoryFilter pullable(Caller caller) {
         if (caller instanceof Caller.Bearer b) {
@@ -100,20 +165,13 @@ public class AccessPolicy {
                     .filter(s -> s.isRepository()
                             && (s.actions().contains(Scope.PULL) || s.actions().contains(Scope.ALL)))
                     .map(Scope::name).toList();
-            return new RepositoryFilter(false, null, names);
+            return RepositoryFilter.named(names);
         }
         return listable(caller);
     }
 
-    /** Whether the repository is in the user's namespace. */
-    static boolean owns(User user, RepositoryName name) {
-        String value = name.value();
-        int slash = value.indexOf('/');
-        return (slash < 0 ? value : value.substring(0, slash)).equals(user.username());
-    }
-
-    private static RepositoryFilter readableBy(User user) {
-        return user.admin() ? RepositoryFilter.ALL : new RepositoryFilter(false, user.username(), List.of());
+    private static RepositoryFilter readableBy(Account account) {
+        return new RepositoryFilter(false, List.of(), grantedRank("r.name") + " >= 1", grantedRankParams(account));
     }
 
     private static boolean granted(List<Scope> access, Scope required) {

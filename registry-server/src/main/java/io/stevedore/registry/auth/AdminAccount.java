@@ -26,10 +26,12 @@ class AdminAccount implements SmartInitializingSingleton {
     private final UserStore users;
     private final RefreshTokenStore refreshTokens;
     private final PasswordEncoder passwords;
+    private final VerifiedCredentials verified;
     private final RegistryProperties.Auth settings;
 
     AdminAccount(UserStore users, RefreshTokenStore refreshTokens, PasswordEncoder passwords,
-                 RegistryProperties properties) {
+                 VerifiedCredentials verified, RegistryProperties properties) {
+        this.verified = verified;
         this.users = users;
         this.refreshTokens = refreshTokens;
         this.passwords = passwords;
@@ -48,6 +50,7 @@ class AdminAccount implements SmartInitializingSingleton {
             if (admin.isEmpty() || !passwords.matches(configuredPassword, admin.get().passwordHash())) {
                 users.createOrUpdateAdmin(USERNAME, passwords.encode(configuredPassword));
                 admin.ifPresent(a -> refreshTokens.revokeAll(a.id()));
+                verified.forget(USERNAME);
                 log.info("The admin user's password is now the one in registry.auth.admin-password");
             }
             return Optional.empty();

@@ -2,6 +2,9 @@ package io.stevedore.registry.auth;
 
 import io.stevedore.json.Json;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
@@ -17,7 +20,29 @@ public class AuditLog {
     public static final String TOKEN_GRANT = "token.grant";
     public static final String USER_CREATED = "user.created";
     public static final String PASSWORD_CHANGED = "user.password-changed";
+    public static final String USER_DELETED = "user.deleted";
     public static final String VISIBILITY_CHANGED = "repository.visibility-changed";
+    public static final String MANIFEST_PUSHED = "manifest.pushed";
+    public static final String MANIFEST_DELETED = "manifest.deleted";
+    public static final String TAG_DELETED = "tag.deleted";
+    public static final String BLOB_DELETED = "blob.deleted";
+    public static final String ORGANIZATION_CREATED = "organization.created";
+    public static final String ORGANIZATION_DELETED = "organization.deleted";
+    public static final String MEMBER_CHANGED = "organization.member-changed";
+    public static final String MEMBER_REMOVED = "organization.member-removed";
+    public static final String TEAM_CREATED = "team.created";
+    public static final String TEAM_DELETED = "team.deleted";
+    public static final String TEAM_MEMBER_ADDED = "team.member-added";
+    public static final String TEAM_MEMBER_REMOVED = "team.member-removed";
+    public static final String TEAM_PERMISSION_CHANGED = "team.permission-changed";
+    public static final String TEAM_PERMISSION_REMOVED = "team.permission-removed";
+    public static final String ROBOT_CREATED = "robot.created";
+    public static final String ROBOT_DELETED = "robot.deleted";
+    public static final String ROBOT_TOKEN_REGENERATED = "robot.token-regenerated";
+    public static final String ROBOT_PERMISSION_CHANGED = "robot.permission-changed";
+    public static final String ROBOT_PERMISSION_REMOVED = "robot.permission-removed";
+    public static final String ACCESS_TOKEN_CREATED = "access-token.created";
+    public static final String ACCESS_TOKEN_REVOKED = "access-token.revoked";
 
     /** A claimed user name longer than any real one is kept only this long. */
     private static final int MAX_ACTOR = 128;
@@ -28,14 +53,87 @@ public class AuditLog {
         this.jdbc = jdbc;
     }
 
-    /** @param actor the user, or the name a failed login claimed, or null for an anonymous caller */
+    /** @param actor the account, or the name a failed login claimed, or null for an anonymous caller */
     public void record(String event, String actor, String clientAddress, Map<String, ?> detail) {
+        record(event, actor, clientAddress, null, null, detail);
+    }
+
+    /**
+     * An entry about something in a namespace, which that namespace's admins may read; one
+     * insert, nothing else (pushes record through this).
+     *
+     * @param namespace  the namespace concerned (an organization's admins see its entries), or null
+     * @param repository the repository concerned, or null
+     */
+    public void record(String event, String actor, String clientAddress, String namespace, String repository,
+                       Map<String, ?> detail) {
         jdbc.sql("""
-                insert into audit_log (event, actor, client_address, detail)
-                values (?, ?, ?, cast(? as jsonb))""")
-                .params(event, clip(actor), clientAddress,
+                insert into audit_log (event, actor, client_address, namespace, repository, detail)
+                values (?, ?, ?, ?, ?, cast(? as jsonb))""")
+                .params(event, clip(actor), clientAddress, namespace, repository,
                         detail.isEmpty() ? null : Json.MAPPER.writeValueAsString(detail))
                 .update();
+    }
+
+    /** An entry about a repository: its namespace is its first path component. */
+    public void recordRepository(String event, String actor, String clientAddress, String repository,
+                                 Map<String, ?> detail) {
+        int slash = repository.indexOf('/');
+        record(event, actor, clientAddress, slash < 0 ? repository : repository.substring(0, slash), repository,
+                detail);
+    }
+
+    /** One audit entry as the API shows it. */
+    public record Entry(long id, Instant at, String action, String actor, String clientAddress, String namespace,
+                        String repository, Object detail) {
+    }
+
+    /**
+     * What to read: every filter null means everything.
+     *
+     * @param namespaces only entries of these namespaces (an organization admin's); null: all
+     * @param before     only entries older than this id (the next page)
+     */
+    public record Query(String actor, String repository, String action, Instant since, List<String> namespaces,
+                        Long before, int limit) {
+    }
+
+    /** Newest first. */
+    public List<Entry> find(Query query) {
+        List<Object> params = new ArrayList<>();
+        StringBuilder where = new StringBuilder("true");
+        if (query.actor() != null) {
+            where.append(" and actor = ?");
+            params.add(query.actor());
+        }
+        if (query.repository() != null) {
+            where.append(" and repository = ?");
+            params.add(query.repository());
+        }
+        if (query.action() != null) {
+            where.append(" and event = ?");
+            params.add(query.action());
+        }
+        if (query.since() != null) {
+            where.append(" and at >= ?");
+            params.add(java.sql.Timestamp.from(query.since()));
+        }
+        if (query.namespaces() != null) {
+            where.append(" and namespace = any (?)");
+            params.add(query.namespaces().toArray(String[]::new));
+        }
+        if (query.before() != null) {
+            where.append(" and id < ?");
+            params.add(query.before());
+        }
+        params.add(query.limit());
+        return jdbc.sql("select id, at, event, actor, client_address, namespace, repository, detail::text"
+                        + " from audit_log where " + where + " order by id desc limit ?")
+                .params(params)
+                .query((rs, n) -> new Entry(rs.getLong(1), rs.getTimestamp(2).toInstant(), rs.getString(3),
+                        rs.getString(4), rs.getString(5), rs.getString(6), rs.getString(7),
+                        rs.getString(8) == null ? null : Json.MAPPER.readTree(rs.getString(8))))
+                .list();
     }
 
     /**

@@ -1,6 +1,5 @@
 package io.stevedore.registry.auth;
 
-import io.stevedore.registry.auth.UserStore.User;
 import java.util.List;
 
 /** Who sent a request, as far as access is concerned. */
@@ -10,26 +9,49 @@ public sealed interface Caller {
     Caller UNRESTRICTED = new Unrestricted();
     Caller ANONYMOUS = new Anonymous();
 
+    /** The name the audit log records for the caller; null when there is none. */
+    String actor();
+
     record Unrestricted() implements Caller {
+        @Override
+        public String actor() {
+            return null;
+        }
     }
 
     /** No credentials: what anyone may do (pull public repositories). */
     record Anonymous() implements Caller {
+        @Override
+        public String actor() {
+            return null;
+        }
     }
 
-    /** A user who sent their password (HTTP Basic); what they may do is looked up per request. */
-    record Password(User user) implements Caller {
+    /**
+     * An account that sent its secret (HTTP Basic: a password, a personal access token or a robot
+     * token); what it may do is looked up per request.
+     */
+    record Password(Account account) implements Caller {
+        @Override
+        public String actor() {
+            return account.name();
+        }
     }
 
     /**
      * The bearer of one of our tokens: what the token grants, decided when it was issued, plus
      * what anyone may do.
      *
-     * @param subject the user the token was issued to, or null for an anonymous token
+     * @param subject the account the token was issued to, or null for an anonymous token
      */
     record Bearer(String subject, List<Scope> access) implements Caller {
         public Bearer {
             access = List.copyOf(access);
+        }
+
+        @Override
+        public String actor() {
+            return subject;
         }
     }
 }

@@ -1,7 +1,6 @@
 package io.stevedore.registry.auth;
 
 import io.stevedore.registry.auth.Logins.Credentials;
-import io.stevedore.registry.auth.UserStore.User;
 import io.stevedore.registry.config.RegistryProperties;
 import jakarta.servlet.http.HttpServletRequest;
 import java.time.Duration;
@@ -9,7 +8,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -28,7 +26,7 @@ import org.springframework.web.bind.annotation.RestController;
  * name unknown things are left out, never an error.
  */
 @RestController
-@ConditionalOnProperty(prefix = "registry.auth", name = "enabled", havingValue = "true")
+@WhenAuthEnabled
 class TokenEndpoint {
     private static final String PATH = "/auth/token";
 
@@ -87,25 +85,25 @@ class TokenEndpoint {
                                             @RequestParam(name = "offline_token", required = false) String offline) {
         checkService(service);
         String authorization = request.getHeader(HttpHeaders.AUTHORIZATION);
-        User user = null;
+        Login login = null;
         if (authorization != null && !authorization.isBlank()) {
             Credentials credentials = Credentials.fromBasic(authorization)
                     .orElseThrow(() -> Refused.from(AuthenticationFailed.badCredentials("use HTTP Basic"), service));
-            user = login(credentials, request, "token");
+            login = login(credentials, request, "token");
         }
-        if (user != null && account != null && !account.isEmpty() && !account.equals(user.username())) {
+        if (login != null && account != null && !account.isEmpty() && !account.equals(login.account().name())) {
             throw Refused.badRequest("invalid_request", "account does not match the credentials");
         }
         // Not a List<String> parameter: Spring would split a single scope at its commas (pull,push).
         String[] scopes = request.getParameterValues("scope");
-        Grant grant = grant(user, scopes == null ? List.of() : List.of(scopes), "token", request);
+        Grant grant = grant(login, scopes == null ? List.of() : List.of(scopes), "token", request);
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("token", grant.issued().token());
         body.put("access_token", grant.issued().token());
         body.put("expires_in", grant.issued().lifetime().toSeconds());
         body.put("issued_at", grant.issued().issuedAt().toString());
-        if ("true".equalsIgnoreCase(offline) && user != null) {
-            body.put("refresh_token", refreshTokens.issue(user.id(), refreshTokenLifetime));
+        if ("true".equalsIgnoreCase(offline) && login != null) {
+            body.put("refresh_token", refreshTokens.issue(login, refreshTokenLifetime));
         }
         return answer(body);
     }
@@ -121,7 +119,7 @@ class TokenEndpoint {
                                              @RequestParam MultiValueMap<String, String> form) {
         checkService(form.getFirst("service"));
         String grantType = Optional.ofNullable(form.getFirst("grant_type")).orElse("");
-        User user;
+        Login login;
         boolean offline = "offline".equals(form.getFirst("access_type"));
         switch (grantType) {
             case "password" -> {
@@ -130,14 +128,14 @@ class TokenEndpoint {
                 if (username == null || password == null) {
                     throw Refused.badRequest("invalid_request", "the password grant needs username and password");
                 }
-                user = login(new Credentials(username, password), request, "oauth2");
+                login = login(new Credentials(username, password), request, "oauth2");
             }
             case "refresh_token" -> {
                 String token = form.getFirst("refresh_token");
                 if (token == null) {
                     throw Refused.badRequest("invalid_request", "the refresh_token grant needs refresh_token");
                 }
-                user = refreshTokens.findUser(token).orElseThrow(() -> {
+                login = refreshTokens.find(token).orElseThrow(() -> {
                     audit.record(AuditLog.LOGIN_FAILURE, null, request.getRemoteAddr(), Map.of("via", "refresh_token"));
                     return Refused.from(AuthenticationFailed.badCredentials("unknown or expired refresh token"),
                             service);
@@ -148,7 +146,7 @@ class TokenEndpoint {
                     "grant_type must be password or refresh_token");
         }
         List<String> scopes = form.getOrDefault("scope", List.of());
-        Grant grant = grant(user, scopes, grantType, request);
+        Grant grant = grant(login, scopes, grantType, request);
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("access_token", grant.issued().token());
         body.put("token_type", "Bearer");
@@ -156,7 +154,7 @@ class TokenEndpoint {
         body.put("issued_at", grant.issued().issuedAt().toString());
         body.put("scope", String.join(" ", grant.granted().stream().map(Scope::toString).toList()));
         if (offline) {
-            body.put("refresh_token", refreshTokens.issue(user.id(), refreshTokenLifetime));
+            body.put("refresh_token", refreshTokens.issue(login, refreshTokenLifetime));
         }
         return answer(body);
     }
@@ -164,11 +162,12 @@ class TokenEndpoint {
     private record Grant(List<Scope> granted, Tokens.Issued issued) {
     }
 
-    /** Signs a token for what was asked, cut to what the user (null: anonymous) may do, and audits it. */
-    private Grant grant(User user, List<String> scopeParameters, String via, HttpServletRequest request) {
+    /** Signs a token for what was asked, cut to what the account (null: anonymous) may do, and audits it. */
+    private Grant grant(Login login, List<String> scopeParameters, String via, HttpServletRequest request) {
         List<Scope> requested = Scope.parseAll(scopeParameters);
-        List<Scope> granted = policy.grant(user, requested);
-        String subject = user == null ? null : user.username();
+        Account account = login == null ? null : login.account();
+        List<Scope> granted = policy.grant(account, requested);
+        String subject = account == null ? null : account.name();
         Tokens.Issued issued = tokens.issue(subject, granted);
         Map<String, Object> detail = new LinkedHashMap<>();
         detail.put("via", via);
@@ -179,7 +178,7 @@ class TokenEndpoint {
         return new Grant(granted, issued);
     }
 
-    private User login(Credentials credentials, HttpServletRequest request, String via) {
+    private Login login(Credentials credentials, HttpServletRequest request, String via) {
         try {
             return logins.login(credentials, request.getRemoteAddr(), via);
         } catch (AuthenticationFailed e) {

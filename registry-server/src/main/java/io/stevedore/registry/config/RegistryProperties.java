@@ -51,7 +51,7 @@ public record RegistryProperties(@DefaultValue("./data") Path dataDir,
     /**
      * Authentication and access control.
      *
-     * @param enabled              off (the default for now): every route is open to every caller
+     * @param enabled              on by default; off: every route is open to every caller
      * @param adminPassword        the {@code admin} user's password, applied at every start; unset, with auth
      *                             on and no admin yet, one is generated and logged once
      * @param service              the service named in challenges, and the audience of the tokens
@@ -64,14 +64,17 @@ public record RegistryProperties(@DefaultValue("./data") Path dataDir,
      * @param signingKey           PEM PKCS#8 RSA private key signing the tokens; unset: one created at
      *                             first start in {@code <data-dir>/auth/}. Replicas must share one.
      * @param failedLogins         the failed-login rate limit
+     * @param credentialCacheTtl   how long verified credentials are remembered, so that HTTP Basic on
+     *                             every request does not cost a password hash each time; 0 disables
      */
-    public record Auth(@DefaultValue("false") boolean enabled, String adminPassword,
+    public record Auth(@DefaultValue("true") boolean enabled, String adminPassword,
                        @DefaultValue("stevedore") String service, String realm,
                        @DefaultValue("stevedore") String issuer,
                        @DefaultValue("5m") Duration tokenLifetime,
                        @DefaultValue("30d") Duration refreshTokenLifetime,
                        Path signingKey,
-                       @DefaultValue FailedLogins failedLogins) {
+                       @DefaultValue FailedLogins failedLogins,
+                       @DefaultValue("60s") Duration credentialCacheTtl) {
     }
 
     /**

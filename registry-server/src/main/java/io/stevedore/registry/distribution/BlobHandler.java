@@ -1,6 +1,7 @@
 package io.stevedore.registry.distribution;
 
 import io.stevedore.oci.Digest;
+import io.stevedore.registry.auth.AuditLog;
 import io.stevedore.registry.metadata.BlobRecordStore;
 import io.stevedore.storage.BlobNotFoundException;
 import io.stevedore.storage.BlobStore;
@@ -35,8 +36,10 @@ class BlobHandler {
     private final BlobRecordStore blobs;
     private final BlobStore store;
     private final boolean redirects;
+    private final AuditLog audit;
 
-    BlobHandler(BlobRecordStore blobs, BlobStore store, RegistryProperties properties) {
+    BlobHandler(BlobRecordStore blobs, BlobStore store, RegistryProperties properties, AuditLog audit) {
+        this.audit = audit;
         this.blobs = blobs;
         this.store = store;
         this.redirects = properties.storage().s3().redirect();
@@ -181,6 +184,8 @@ class BlobHandler {
             throw new RegistryException(ErrorCode.BLOB_UNKNOWN, "blob unknown to registry",
                     Map.of("digest", digest.toString()));
         }
+        audit.recordRepository(AuditLog.BLOB_DELETED, x.caller().actor(), x.request().getRemoteAddr(),
+                x.repository(), Map.of("digest", digest.toString()));
         x.status(HttpServletResponse.SC_ACCEPTED);
         x.response().setContentLength(0);
     }

@@ -1,38 +1,43 @@
 package io.stevedore.registry.metadata;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 
 /**
  * The repositories a caller may read, as a condition the stores add to their SQL: public ones
- * always, and besides them every repository, or one namespace, or repositories named one by one.
+ * always, and besides them every repository, or those named one by one, or those an account's
+ * grants cover (a condition the access policy writes, over the row {@code r}).
  *
- * @param all       every repository (the admin, or authentication switched off)
- * @param namespace a user's namespace: {@code namespace/...} and the repository named just
- *                  {@code namespace}; or null
- * @param names     repositories named one by one (what a token grants)
+ * @param all             every repository (a site admin, or authentication switched off)
+ * @param names           repositories named one by one (what a token grants)
+ * @param grantCondition  SQL over the {@code repositories} row {@code r}, true where the account may read
+ * @param grantParams     the parameters of {@code grantCondition}
  */
-public record RepositoryFilter(boolean all, String namespace, List<String> names) {
+public record RepositoryFilter(boolean all, List<String> names, String grantCondition, List<Object> grantParams) {
 
-    public static final RepositoryFilter ALL = new RepositoryFilter(true, null, List.of());
-    public static final RepositoryFilter PUBLIC_ONLY = new RepositoryFilter(false, null, List.of());
+    public static final RepositoryFilter ALL = new RepositoryFilter(true, List.of(), "false", List.of());
+    public static final RepositoryFilter PUBLIC_ONLY = new RepositoryFilter(false, List.of(), "false", List.of());
 
     public RepositoryFilter {
         names = List.copyOf(names);
+        grantParams = Collections.unmodifiableList(new ArrayList<>(grantParams)); // nulls allowed, unlike List.copyOf
+    }
+
+    public static RepositoryFilter named(List<String> names) {
+        return new RepositoryFilter(false, names, "false", List.of());
     }
 
     /** The condition on the {@code repositories} row aliased {@code r}, to be bound with {@link #params()}. */
     String condition() {
-        return "(? or r.visibility = 'public' or r.name = any (?) or r.name = cast(? as text)"
-                + " or starts_with(r.name, cast(? as text) || '/'))";
+        return "(? or r.visibility = 'public' or r.name = any (?) or " + grantCondition + ")";
     }
 
     List<Object> params() {
         List<Object> params = new ArrayList<>();
         params.add(all);
         params.add(names.toArray(String[]::new));
-        params.add(namespace);
-        params.add(namespace);
+        params.addAll(grantParams);
         return params;
     }
 }

@@ -19,7 +19,8 @@ import tools.jackson.databind.JsonNode;
 /**
  * The real docker CLI and engine against the registry with authentication on: docker login and
  * logout (token endpoint with HTTP Basic, then refresh tokens), push and pull as the owner,
- * refusals for others, anonymous pulls of a public image. Each test keeps its credentials in its
+ * refusals for others, anonymous pulls of a public image; robot accounts limited to their
+ * grants; personal access tokens that stop working when revoked. Each test keeps its credentials in its
  * own DOCKER_CONFIG directory. Skipped when no Docker daemon answers.
  */
 class DockerLoginE2ETest extends AuthRegistryTestSupport {
@@ -50,8 +51,13 @@ class DockerLoginE2ETest extends AuthRegistryTestSupport {
     }
 
     private Processes.Result login(TestUser user, String password) {
-        return Processes.runWithInput(password, "docker", "--config", config.toString(), "login",
-                "--username", user.name(), "--password-stdin", authRegistryHost());
+        return login(user.name(), password);
+    }
+
+    /** docker login as a user (password or personal access token) or a robot ({@code acme+ci}, its token). */
+    private Processes.Result login(String name, String secret) {
+        return Processes.runWithInput(secret, "docker", "--config", config.toString(), "login",
+                "--username", name, "--password-stdin", authRegistryHost());
     }
 
     private JsonNode auths() throws IOException {
@@ -151,5 +157,57 @@ class DockerLoginE2ETest extends AuthRegistryTestSupport {
         assertThat(pull.succeeded()).as("anonymous pull once public: " + pull.describe()).isTrue();
         String output = Processes.check("docker", "run", "--rm", "--network", "none", remote, "echo", "hello").out();
         assertThat(output.strip()).isEqualTo("hello");
+    }
+
+    @Test
+    void aRobotPushesToTheOneRepositoryItMayWriteAndNowhereElse() {
+        TestUser owner = newUser("owner");
+        String org = newOrganization("acme", owner);
+        String robot = org + "+ci";
+        String token = newRobot(robot, owner.basic());
+        api(200, "PUT", "/api/v1/robots/" + robot + "/permissions",
+                java.util.Map.of("repository", org + "/allowed", "role", "write"), owner.basic());
+        pushImage(owner.basic(), org + "/private", "v1");
+        String allowed = loadAndTag(org + "/allowed");
+        String other = loadAndTag(org + "/other");
+
+        Processes.Result login = login(robot, token);
+        assertThat(login.succeeded()).as(login.describe()).isTrue();
+
+        Processes.Result push = docker("push", allowed);
+        assertThat(push.succeeded()).as("push to the granted repository: " + push.describe()).isTrue();
+        Processes.Result denied = docker("push", other);
+        assertThat(denied.succeeded()).as("push elsewhere in the organization: " + denied.describe()).isFalse();
+        assertThat(denied.out() + denied.stderr()).containsAnyOf("denied", "unauthorized");
+        Processes.Result pull = docker("pull", authRegistryHost() + "/" + org + "/private:v1");
+        assertThat(pull.succeeded()).as("pull of a private repository without a grant: " + pull.describe())
+                .isFalse();
+        assertThat(get("/v2/" + org + "/allowed/tags/list", "Authorization", owner.basic()).body()).contains("v1");
+        assertThat(auditEntries("actor=" + java.net.URLEncoder.encode(robot, java.nio.charset.StandardCharsets.UTF_8)
+                + "&action=" + io.stevedore.registry.auth.AuditLog.MANIFEST_PUSHED)).hasSize(1);
+    }
+
+    @Test
+    void anAccessTokenLogsInLikeThePasswordAndStopsWorkingRightAfterItIsRevoked() throws IOException {
+        TestUser alice = newUser("alice");
+        String[] token = newAccessToken(alice, "laptop");
+        String first = loadAndTag(alice.name() + "/with-token");
+
+        Processes.Result login = login(alice.name(), token[1]);
+        assertThat(login.succeeded()).as(login.describe()).isTrue();
+        assertThat(Files.readString(config.resolve("config.json"))).doesNotContain(token[1]);
+        Processes.Result push = docker("push", first);
+        assertThat(push.succeeded()).as("push after logging in with the token: " + push.describe()).isTrue();
+        JsonNode listed = api(200, "GET", "/api/v1/tokens", null, alice.basic()).json();
+        assertThat(listed.toString()).contains("laptop").doesNotContain(token[1]);
+        assertThat(listed.get(0).get("lastUsedAt").isNull()).as("last use recorded").isFalse();
+
+        api(204, "DELETE", "/api/v1/tokens/" + token[0], null, alice.basic());
+
+        Processes.Result again = docker("push", loadAndTag(alice.name() + "/after-revoke"));
+        assertThat(again.succeeded()).as("push with the login the revoked token made: " + again.describe()).isFalse();
+        Processes.Result relogin = login(alice.name(), token[1]);
+        assertThat(relogin.succeeded()).as("login with the revoked token: " + relogin.describe()).isFalse();
+        assertThat(get("/v2/", "Authorization", basic(alice.name(), token[1])).status()).isEqualTo(401);
     }
 }

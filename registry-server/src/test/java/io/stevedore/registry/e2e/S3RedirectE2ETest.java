@@ -34,7 +34,8 @@ class S3RedirectE2ETest {
     @BeforeAll
     static void startRedirectingRegistry() throws Exception {
         s3 = S3ProxyServer.start();
-        server = TestStorage.startS3Registry(s3, "redirect-registry", "--registry.storage.s3.redirect=true");
+        server = TestStorage.startS3Registry(s3, "redirect-registry", "--registry.storage.s3.redirect=true",
+                "--registry.auth.enabled=false");
         String port = server.getEnvironment().getProperty("local.server.port");
         url = URI.create("http://127.0.0.1:" + port);
         host = "127.0.0.1:" + port;

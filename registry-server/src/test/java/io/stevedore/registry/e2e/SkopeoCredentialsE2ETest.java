@@ -11,7 +11,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * skopeo (containers/image) with credentials against the registry with authentication on:
  * {@code --dest-creds} to push, {@code --src-creds} to copy back, refusals without them or as
- * another user. Skipped when skopeo or busybox-static is missing.
+ * another user, and access that follows a team's grant. Skipped when skopeo or busybox-static is
+ * missing.
  */
 class SkopeoCredentialsE2ETest extends AuthRegistryTestSupport {
 
@@ -51,5 +52,48 @@ class SkopeoCredentialsE2ETest extends AuthRegistryTestSupport {
         Processes.Result unauthenticated = Processes.run("skopeo", "inspect", "--raw", "--tls-verify=false",
                 "--no-creds", image);
         assertThat(unauthenticated.succeeded()).as("anonymous read: " + unauthenticated.describe()).isFalse();
+    }
+
+    @Test
+    void aPrivateRepositoryIsInvisibleAndUnreadableToAnotherUserUntilATeamGrantAndAgainAfterItsRemoval() {
+        TestUser owner = newUser("owner");
+        TestUser bob = newUser("bob");
+        String org = newOrganization("acme", owner);
+        String repository = org + "/private";
+        BusyboxImages.Layout layout = BusyboxImages.amd64Layout(work.resolve("layout"));
+        String image = "docker://" + authRegistryHost() + "/" + repository + ":1";
+        Processes.check("skopeo", "copy", "--dest-tls-verify=false", "--dest-creds",
+                owner.name() + ":" + owner.password(), layout.reference(BusyboxImages.AMD64), image);
+        String bobCreds = bob.name() + ":" + bob.password();
+        api(201, "POST", "/api/v1/orgs/" + org + "/teams", java.util.Map.of("name", "readers"), owner.basic());
+        api(204, "PUT", "/api/v1/orgs/" + org + "/teams/readers/members/" + bob.name(), null, owner.basic());
+
+        assertThat(catalogOf(bob)).doesNotContain(repository);
+        assertThat(inspect(bobCreds, image).succeeded()).as("bob, before the grant").isFalse();
+
+        api(200, "PUT", "/api/v1/orgs/" + org + "/teams/readers/permissions",
+                java.util.Map.of("repository", repository, "role", "read"), owner.basic());
+
+        assertThat(catalogOf(bob)).contains(repository);
+        Processes.Result granted = inspect(bobCreds, image);
+        assertThat(granted.succeeded()).as("bob, with the grant: " + granted.describe()).isTrue();
+        assertThat(BusyboxImages.sha256(granted.stdout()))
+                .isEqualTo(layout.refs().get(BusyboxImages.AMD64).digest());
+
+        api(204, "DELETE", "/api/v1/orgs/" + org + "/teams/readers/permissions?repository=" + repository, null,
+                owner.basic());
+
+        assertThat(catalogOf(bob)).doesNotContain(repository);
+        assertThat(inspect(bobCreds, image).succeeded()).as("bob, after the grant was removed").isFalse();
+    }
+
+    private static Processes.Result inspect(String creds, String image) {
+        return Processes.run("skopeo", "inspect", "--raw", "--tls-verify=false", "--creds", creds, image);
+    }
+
+    private static String catalogOf(TestUser user) {
+        Response catalog = get("/v2/_catalog?n=10000", "Authorization", user.basic());
+        assertThat(catalog.status()).isEqualTo(200);
+        return catalog.body();
     }
 }

@@ -39,7 +39,7 @@ class ContentDiscoverySpecTest extends RegistryTestSupport {
     private static final String SIGNATURE_TYPE = "application/vnd.example.signature.v1";
     private static final String UNKNOWN_DIGEST = "sha256:" + "00112233445566778899aabbccddeeff".repeat(2);
 
-    private final SpecClient registry = new SpecClient(registryUrl(), http());
+    private final SpecClient registry = new SpecClient(registryUrl(), http(), registryAccount());
 
     // ================================================================ tags
 

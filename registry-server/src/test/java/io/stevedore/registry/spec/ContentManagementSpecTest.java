@@ -24,7 +24,7 @@ class ContentManagementSpecTest extends RegistryTestSupport {
 
     private static final String UNKNOWN_DIGEST = "sha256:" + "a1b2c3d4e5f60718".repeat(4);
 
-    private final SpecClient registry = new SpecClient(registryUrl(), http());
+    private final SpecClient registry = new SpecClient(registryUrl(), http(), registryAccount());
 
     @Test
     void deleteManifestByDigestAnswers202AndManifestAndItsTagsAreGone() {

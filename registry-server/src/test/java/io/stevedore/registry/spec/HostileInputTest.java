@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
  * of range, malformed encodings, manifests of the wrong shapes.
  */
 class HostileInputTest extends RegistryTestSupport {
-    private final SpecClient registry = new SpecClient(registryUrl(), http());
+    private final SpecClient registry = new SpecClient(registryUrl(), http(), registryAccount());
 
     @Test
     void tagPageSizesBeyondAnyLimitAreAnsweredNotFailed() {

@@ -23,7 +23,7 @@ class PullSpecTest extends RegistryTestSupport {
             "sha256:" + "0123456789abcdef".repeat(4);
     private static final String MALFORMED_DIGEST = "sha256:not-a-digest";
 
-    private final SpecClient registry = new SpecClient(registryUrl(), http());
+    private final SpecClient registry = new SpecClient(registryUrl(), http(), registryAccount());
 
     @Test
     void apiVersionCheckAnswers200WithDistributionApiVersionHeader() {

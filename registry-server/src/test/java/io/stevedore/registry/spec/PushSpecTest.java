@@ -30,7 +30,7 @@ class PushSpecTest extends RegistryTestSupport {
 
     private static final String MISSING_DIGEST = "sha256:" + "fedcba9876543210".repeat(4);
 
-    private final SpecClient registry = new SpecClient(registryUrl(), http());
+    private final SpecClient registry = new SpecClient(registryUrl(), http(), registryAccount());
 
     // ================================================================ monolithic uploads
 

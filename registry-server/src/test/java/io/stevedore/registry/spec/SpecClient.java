@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.stevedore.json.Json;
 import io.stevedore.oci.MediaTypes;
+import io.stevedore.registry.RegistryTestSupport.TestAccount;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLDecoder;
@@ -48,10 +49,17 @@ final class SpecClient {
 
     private final URI base;
     private final HttpClient http;
+    private final BearerCredentials credentials;
 
     SpecClient(URI base, HttpClient http) {
+        this(base, http, null);
+    }
+
+    /** @param account who to get tokens as when the registry challenges; null: stay anonymous */
+    SpecClient(URI base, HttpClient http, TestAccount account) {
         this.base = base;
         this.http = http;
+        this.credentials = account == null ? null : new BearerCredentials(account, http);
     }
 
     /** A repository name no other test uses, e.g. {@code spec/push-3f9a0c12b4}. */
@@ -99,10 +107,23 @@ final class SpecClient {
      * Sends one request. {@code pathOrUrl} is either a path such as {@code /v2/} (relative to the
      * registry) or an absolute URL (a Location the registry handed out); {@code headers} are
      * name/value pairs. A null body sends no body at all; an empty one sends Content-Length: 0.
+     * With an account, a 401 with a Bearer challenge gets a token and the request is sent again.
      */
     Response send(String method, String pathOrUrl, byte[] body, String... headers) {
         URI uri = pathOrUrl.startsWith("http://") || pathOrUrl.startsWith("https://")
                 ? URI.create(pathOrUrl) : URI.create(base + pathOrUrl);
+        if (credentials == null) {
+            return sendOnce(method, uri, body, headers);
+        }
+        Response response = sendOnce(method, uri, body, credentials.authorize(uri, headers));
+        if (response.status() == 401 && credentials.renew(uri, response.header("WWW-Authenticate"))) {
+            response = sendOnce(method, uri, body, credentials.authorize(uri, headers));
+        }
+        credentials.observe(uri, response.status());
+        return response;
+    }
+
+    private Response sendOnce(String method, URI uri, byte[] body, String... headers) {
         HttpRequest.BodyPublisher publisher = body == null
                 ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body);
         HttpRequest.Builder request = HttpRequest.newBuilder(uri)

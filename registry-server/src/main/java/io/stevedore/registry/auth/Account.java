@@ -1,0 +1,17 @@
+package io.stevedore.registry.auth;
+
+/**
+ * Someone who logs in: a user (password or personal access token) or a robot account (its
+ * token). What an account may do is decided by {@link AccessPolicy} from these ids.
+ */
+public sealed interface Account permits UserStore.User, RobotStore.Robot {
+
+    /** The login name: {@code alice}, or {@code acme+ci} for a robot. */
+    String name();
+
+    /** The user's id, or null for a robot. */
+    Long userId();
+
+    /** The robot's id, or null for a user. */
+    Long robotId();
+}

@@ -1,0 +1,12 @@
+package io.stevedore.registry.auth;
+
+/**
+ * A successful login: the account, and the personal access token it used, if any (refresh
+ * tokens issued for it die with that token).
+ */
+public record Login(Account account, Long accessTokenId) {
+
+    public Login(Account account) {
+        this(account, null);
+    }
+}
