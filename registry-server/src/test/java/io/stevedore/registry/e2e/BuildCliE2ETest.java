@@ -68,8 +68,9 @@ class BuildCliE2ETest extends RegistryTestSupport {
                 CMD ["cat", "/greeting"]
                 """.formatted(base));
         String reference = registryHost() + "/builds/cli-" + RegistryHttp.randomSuffix() + ":v1";
-        Processes.Result result = cli("build", "-t", reference, "--build-arg", "WHO=cli", "--progress", "plain",
-                context.toString());
+        String secondTag = reference.substring(0, reference.lastIndexOf(':')) + ":latest";
+        Processes.Result result = cli("build", "-t", reference, "--tag", secondTag, "--build-arg", "WHO=cli",
+                "--progress", "plain", context.toString());
         assertThat(result.succeeded()).as(result.describe()).isTrue();
         String digest = result.out().trim();
         assertThat(digest).startsWith("sha256:");
@@ -77,6 +78,8 @@ class BuildCliE2ETest extends RegistryTestSupport {
         String repository = reference.substring(registryHost().length() + 1, reference.lastIndexOf(':'));
         RegistryHttp.Response manifest = RegistryHttp.manifest(registryUrl(), repository, "v1");
         assertThat(manifest.dockerContentDigest()).isEqualTo(digest);
+        assertThat(RegistryHttp.manifest(registryUrl(), repository, "latest").dockerContentDigest())
+                .as("every -t gets the image").isEqualTo(digest);
         BuiltImages.Image image = BuiltImages.read(registryUrl(), repository, "v1", "amd64");
         assertThat(image.file("greeting").text()).isEqualTo("hello cli\n");
     }
