@@ -26,8 +26,8 @@ final class ChunkDeflater {
 
     private static final byte[] NO_INPUT = new byte[0];
 
-    /** The deflated bytes are {@code bytes[0, length)}. */
-    record Deflated(byte[] bytes, int length) {}
+    /** The deflated bytes are {@code bytes[0, length)}; {@code storedInput} input bytes went into stored blocks. */
+    record Deflated(byte[] bytes, int length, int storedInput) {}
 
     private final Deflater deflater;
     private final int level;
@@ -71,6 +71,7 @@ final class ChunkDeflater {
                 switchToStored();
             }
         }
+        int storedInput = length - position;
         if (position < length) {
             deflater.setInput(data, position, length - position);
             flush(Deflater.SYNC_FLUSH);
@@ -82,7 +83,7 @@ final class ChunkDeflater {
                 deflateInto(Deflater.NO_FLUSH);
             }
         }
-        return new Deflated(out, written);
+        return new Deflated(out, written, storedInput);
     }
 
     /**

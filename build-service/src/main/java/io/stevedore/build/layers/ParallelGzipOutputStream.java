@@ -9,6 +9,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.zip.CRC32;
 
 /**
@@ -117,7 +118,12 @@ final class ParallelGzipOutputStream extends OutputStream {
         byte[] previous = dictionary;
         crc.update(data, 0, length);
         size += length;
-        pending.add(CompletableFuture.supplyAsync(() -> ChunkDeflater.deflate(data, length, previous, level, last), executor));
+        try {
+            pending.add(CompletableFuture.supplyAsync(() -> ChunkDeflater.deflate(data, length, previous, level, last),
+                    executor));
+        } catch (RejectedExecutionException e) {
+            throw new IOException("compressing a layer chunk: " + e.getMessage(), e);
+        }
         if (!last) {
             // Every chunk but the last is full, so it holds the whole window the next one needs.
             dictionary = Arrays.copyOfRange(data, length - ChunkDeflater.DICTIONARY, length);
