@@ -19,7 +19,12 @@ import java.util.zip.Deflater;
 final class ChunkDeflater {
     /** The deflate window: the most a match can reach back, so all the dictionary a chunk needs. */
     static final int DICTIONARY = 32 * 1024;
-    /** Probe granularity: small enough to notice incompressible data early, large enough that a sync flush per segment costs nothing (5 bytes in 64 KiB). */
+    /**
+     * The first segment of each chunk: on incompressible data it is the only part deflated, so it is
+     * kept small (1/64 of a chunk); 16 KiB of text still shrinks well below the threshold.
+     */
+    static final int PROBE = 16 * 1024;
+    /** Later segments: a sync flush per segment costs 5 bytes in 64 KiB and still notices incompressible data early. */
     static final int SEGMENT = 64 * 1024;
     /** A segment whose deflated size is above this share of its input is treated as incompressible. */
     static final double INCOMPRESSIBLE_RATIO = 0.97;
@@ -61,7 +66,7 @@ final class ChunkDeflater {
         int position = 0;
         boolean storing = level == 0;
         while (position < length && !storing) {
-            int segment = Math.min(SEGMENT, length - position);
+            int segment = Math.min(position == 0 ? PROBE : SEGMENT, length - position);
             int before = written;
             deflater.setInput(data, position, segment);
             flush(Deflater.SYNC_FLUSH);

@@ -2,6 +2,7 @@ package io.stevedore.build.layers;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
@@ -33,7 +34,9 @@ final class ParallelGzipOutputStream extends OutputStream {
     private final Executor executor;
     private final int inFlight;
     private final CRC32 crc = new CRC32();
-    private final ArrayDeque<CompletableFuture<ChunkDeflater.Deflated>> pending = new ArrayDeque<>();
+    /** Each chunk's write to {@code out}, oldest first; each waits for the one before, so chunks land in order. */
+    private final ArrayDeque<CompletableFuture<Void>> pending = new ArrayDeque<>();
+    private CompletableFuture<Void> lastWrite = CompletableFuture.completedFuture(null);
     private byte[] buffer = new byte[CHUNK];
     private int filled;
     private byte[] dictionary;
@@ -89,9 +92,8 @@ final class ParallelGzipOutputStream extends OutputStream {
         }
         finished = true;
         submit(true);
-        while (!pending.isEmpty()) {
-            writeOldest();
-        }
+        await(lastWrite);
+        pending.clear();
         byte[] trailer = new byte[8];
         littleEndian(trailer, 0, (int) crc.getValue());
         littleEndian(trailer, 4, (int) size); // ISIZE is the length modulo 2^32
@@ -119,11 +121,18 @@ final class ParallelGzipOutputStream extends OutputStream {
         crc.update(data, 0, length);
         size += length;
         try {
-            pending.add(CompletableFuture.supplyAsync(() -> ChunkDeflater.deflate(data, length, previous, level, last),
-                    executor));
+            CompletableFuture<ChunkDeflater.Deflated> deflated = CompletableFuture.supplyAsync(
+                    () -> ChunkDeflater.deflate(data, length, previous, level, last), executor);
+            // Writing (and so hashing) the compressed bytes also runs off this thread, which is busy
+            // reading files and hashing the tar; chaining keeps the writes in order.
+            lastWrite = lastWrite.thenCombineAsync(deflated, (ignored, chunk) -> {
+                writeToOut(chunk);
+                return null;
+            }, executor);
         } catch (RejectedExecutionException e) {
             throw new IOException("compressing a layer chunk: " + e.getMessage(), e);
         }
+        pending.add(lastWrite);
         if (!last) {
             // Every chunk but the last is full, so it holds the whole window the next one needs.
             dictionary = Arrays.copyOfRange(data, length - ChunkDeflater.DICTIONARY, length);
@@ -131,18 +140,25 @@ final class ParallelGzipOutputStream extends OutputStream {
             filled = 0;
         }
         while (pending.size() >= inFlight || (!pending.isEmpty() && pending.peek().isDone())) {
-            writeOldest();
+            await(pending.remove());
         }
     }
 
-    private void writeOldest() throws IOException {
-        ChunkDeflater.Deflated chunk;
+    private void writeToOut(ChunkDeflater.Deflated chunk) {
         try {
-            chunk = pending.remove().join();
-        } catch (CompletionException e) {
-            throw new IOException("compressing a layer chunk: " + e.getCause(), e.getCause());
+            out.write(chunk.bytes(), 0, chunk.length());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
-        out.write(chunk.bytes(), 0, chunk.length());
+    }
+
+    private static void await(CompletableFuture<Void> write) throws IOException {
+        try {
+            write.join();
+        } catch (CompletionException e) {
+            Throwable cause = e.getCause() instanceof UncheckedIOException unchecked ? unchecked.getCause() : e.getCause();
+            throw new IOException("compressing a layer chunk: " + cause.getMessage(), cause);
+        }
     }
 
     private static void littleEndian(byte[] bytes, int offset, int value) {
