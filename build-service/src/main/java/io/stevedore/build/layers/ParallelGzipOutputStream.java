@@ -100,9 +100,12 @@ final class ParallelGzipOutputStream extends OutputStream {
         out.write(trailer);
     }
 
+    /**
+     * Does nothing: cutting a chunk short would make the bytes depend on when flush was called, and
+     * {@code out} belongs to the pool's write stages until {@link #finish()}.
+     */
     @Override
-    public void flush() throws IOException {
-        out.flush(); // a chunk is only written whole: flushing mid-chunk would change the bytes
+    public void flush() {
     }
 
     @Override
