@@ -39,6 +39,17 @@ class ParallelGzipOutputStreamTest {
     }
 
     @Test
+    void everyLevelSwitchesToStoredCleanlyAndRoundTrips() throws Exception {
+        byte[] input = mixed(2 * CHUNK + 4321, 9);
+        for (int level = 1; level <= 9; level++) {
+            byte[] gzip = compress(input, Runnable::run, level, 1);
+
+            assertThat(gunzip(gzip)).as("level %d", level).isEqualTo(input);
+            assertSingleMember(gzip, input);
+        }
+    }
+
+    @Test
     void theBytesAreTheSameWhateverTheThreadCountAndTheOrderChunksFinishIn() throws Exception {
         byte[] input = mixed(7 * CHUNK + 777, 42);
         byte[] inline = compress(input, Runnable::run, 1, 1);
