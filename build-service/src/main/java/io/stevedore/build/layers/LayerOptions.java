@@ -5,7 +5,8 @@ import java.time.Instant;
 /**
  * How {@link LayerWriter} normalises a layer. {@code fixedTime} (SOURCE_DATE_EPOCH) clamps every
  * mtime to at most that instant, as BuildKit's rewrite-timestamp does; null keeps mtimes.
- * {@code compressionLevel} is the gzip level, 1 (fastest) to 9 (smallest).
+ * {@code compressionLevel} is the gzip level, 1 (fastest) to 9 (smallest), for data that
+ * compresses; segments that do not shrink are stored whatever the level (see {@link ChunkDeflater}).
  */
 public record LayerOptions(Instant fixedTime, int compressionLevel) {
 

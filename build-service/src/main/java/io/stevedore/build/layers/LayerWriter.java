@@ -24,7 +24,6 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
-import java.util.zip.GZIPOutputStream;
 
 /**
  * Tars a directory (an overlay upper dir after a step) as a gzip OCI layer in one streaming pass,
@@ -75,7 +74,7 @@ public final class LayerWriter {
             HashingOutputStream tar;
             try (OutputStream file = Files.newOutputStream(outputFile)) {
                 compressed = new HashingOutputStream(file, Digest.newMessageDigest("sha256"));
-                GZIPOutputStream gzip = new LeveledGzipOutputStream(compressed, BUFFER, options.compressionLevel());
+                ParallelGzipOutputStream gzip = ParallelGzipOutputStream.onSharedPool(compressed, options.compressionLevel());
                 tar = new HashingOutputStream(gzip, Digest.newMessageDigest("sha256"));
                 OutputStream buffered = new BufferedOutputStream(tar, BUFFER);
                 TarWriter writer = new TarWriter(buffered);
@@ -221,14 +220,6 @@ public final class LayerWriter {
             } catch (ExecutionException e) {
                 throw new IOException("reading file capabilities: " + e.getCause().getMessage(), e.getCause());
             }
-        }
-    }
-
-    /** GZIPOutputStream with a chosen level; its header is fixed (mtime 0), so output is reproducible. */
-    private static final class LeveledGzipOutputStream extends GZIPOutputStream {
-        LeveledGzipOutputStream(OutputStream out, int size, int level) throws IOException {
-            super(out, size);
-            def.setLevel(level);
         }
     }
 }

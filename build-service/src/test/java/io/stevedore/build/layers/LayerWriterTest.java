@@ -167,6 +167,47 @@ class LayerWriterTest {
         assertThat(entries(a.file())).allSatisfy(e -> assertThat(e.getModTime().toInstant()).isEqualTo(epoch));
     }
 
+    @Test
+    void aLayerSpanningManyChunksIsOneGzipStreamThatGzipTarAndJavaRead() throws Exception {
+        Path tree = Files.createDirectories(temp.resolve("tree"));
+        Files.write(tree.resolve("random.bin"), ParallelGzipOutputStreamTest.random(3 * 1024 * 1024 + 5, 1));
+        Files.write(tree.resolve("log.txt"), ParallelGzipOutputStreamTest.text(2 * 1024 * 1024 + 333, 2));
+        Files.write(tree.resolve("mixed.bin"), ParallelGzipOutputStreamTest.mixed(1_500_000, 3));
+        for (int i = 0; i < 300; i++) {
+            Files.writeString(Files.createDirectories(tree.resolve("small/" + i % 7)).resolve("f" + i), "file " + i);
+        }
+
+        LayerBlob blob = LayerWriter.write(tree, temp.resolve("layer.tgz"), LayerOptions.defaults());
+        LayerBlob again = LayerWriter.write(tree, temp.resolve("again.tgz"), LayerOptions.defaults());
+
+        assertThat(Files.readAllBytes(again.file())).isEqualTo(Files.readAllBytes(blob.file()));
+        byte[] tar = ParallelGzipOutputStreamTest.gunzip(Files.readAllBytes(blob.file()));
+        assertThat(Digest.sha256(tar)).isEqualTo(blob.diffId());
+        assertThat(Digest.sha256(Files.readAllBytes(blob.file()))).isEqualTo(blob.digest());
+        Path extracted = temp.resolve("extracted");
+        LayerExtractor.extract(Files.newInputStream(blob.file()), extracted);
+        assertThat(describe(extracted)).isEqualTo(describe(tree));
+        if (onPath("gzip")) {
+            assertThat(run("gzip", "-t", blob.file().toString())).isEmpty();
+        }
+        if (onPath("tar")) {
+            assertThat(run("tar", "-tzf", blob.file().toString()).lines())
+                    .contains("random.bin", "log.txt", "mixed.bin", "small/6/f6").hasSize(3 + 1 + 7 + 300);
+        }
+    }
+
+    private static boolean onPath(String tool) {
+        return Stream.of(System.getenv("PATH").split(":")).anyMatch(dir -> Files.isExecutable(Path.of(dir, tool)));
+    }
+
+    /** Runs a tool that must succeed; returns what it printed. */
+    private static String run(String... command) throws Exception {
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(process.waitFor()).as(String.join(" ", command) + ": " + output).isZero();
+        return output;
+    }
+
     private static Path makeTree(Path root) throws IOException {
         Files.createDirectories(root.resolve("dir/sub"));
         Files.writeString(root.resolve("file"), "same content");
