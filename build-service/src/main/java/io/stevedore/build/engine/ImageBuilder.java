@@ -122,8 +122,4 @@ public final class ImageBuilder {
             session.progress.info("warning: build arguments were not consumed: " + String.join(", ", unused));
         }
     }
-
-    static Instant now() {
-        return Instant.now();
-    }
 }

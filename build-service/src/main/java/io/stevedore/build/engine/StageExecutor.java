@@ -208,7 +208,8 @@ final class StageExecutor {
             }
             case Instruction.Arg arg -> {
                 for (ArgDeclaration declaration : arg.declarations()) {
-                    String value = argValue(declaration, state.lookup(), globalArgsOrPlatform(declaration.name()));
+                    // `ARG NAME` inside a stage inherits the global value (or the predefined platform value)
+                    String value = argValue(declaration, state.lookup(), globalArgs);
                     if (value != null) {
                         state.args.put(declaration.name(), value);
                     } else {
@@ -335,11 +336,6 @@ final class StageExecutor {
         } catch (NumberFormatException e) {
             throw new BuildException("Dockerfile:" + line + ": HEALTHCHECK --retries must be a number, not \"" + text + "\"");
         }
-    }
-
-    private Map<String, String> globalArgsOrPlatform(String name) {
-        // `ARG NAME` inside a stage inherits the global value (or the predefined platform value).
-        return globalArgs;
     }
 
     private static boolean stageSetsCmdBefore(Stage stage, Instruction entrypoint) {

@@ -1,16 +1,14 @@
 package io.stevedore.build.sandbox;
 
+import io.stevedore.build.context.BuildContextException;
+import io.stevedore.build.context.RootPaths;
+
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.Deque;
-import java.util.List;
 
 /**
  * In-image paths resolved against a root filesystem directory the way the container sees them:
@@ -19,8 +17,6 @@ import java.util.List;
  */
 final class RootfsPath {
 
-    /** As the kernel's own limit on symlink hops in one lookup. */
-    private static final int MAX_SYMLINKS = 40;
 
     private RootfsPath() {
     }
@@ -30,35 +26,11 @@ final class RootfsPath {
      * {@code root}; components that do not exist are appended as given.
      */
     static Path resolve(Path root, String inImagePath) {
-        Deque<String> pending = new ArrayDeque<>(components(inImagePath));
-        List<String> resolved = new ArrayList<>();
-        int symlinks = 0;
-        while (!pending.isEmpty()) {
-            String name = pending.pop();
-            if (name.equals("..")) {
-                if (!resolved.isEmpty()) {
-                    resolved.removeLast();
-                }
-                continue;
-            }
-            Path candidate = join(root, resolved).resolve(name);
-            if (!Files.isSymbolicLink(candidate)) {
-                resolved.add(name);
-                continue;
-            }
-            if (++symlinks > MAX_SYMLINKS) {
-                throw new SandboxException("too many levels of symbolic links resolving " + inImagePath + " in the image");
-            }
-            String target = readLink(candidate);
-            if (target.startsWith("/")) {
-                resolved.clear();
-            }
-            List<String> targetNames = components(target);
-            for (int i = targetNames.size() - 1; i >= 0; i--) {
-                pending.push(targetNames.get(i));
-            }
+        try {
+            return RootPaths.resolve(root, inImagePath);
+        } catch (BuildContextException e) {
+            throw new SandboxException(e.getMessage() + " in the image");
         }
-        return join(root, resolved);
     }
 
     /**
@@ -108,31 +80,5 @@ final class RootfsPath {
             }
         }
         return true;
-    }
-
-    private static List<String> components(String path) {
-        List<String> names = new ArrayList<>();
-        for (String name : path.split("/")) {
-            if (!name.isEmpty() && !name.equals(".")) {
-                names.add(name);
-            }
-        }
-        return names;
-    }
-
-    private static Path join(Path root, List<String> names) {
-        Path path = root;
-        for (String name : names) {
-            path = path.resolve(name);
-        }
-        return path;
-    }
-
-    private static String readLink(Path link) {
-        try {
-            return Files.readSymbolicLink(link).toString();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read symbolic link " + link, e);
-        }
     }
 }
