@@ -31,6 +31,12 @@ final class BuildBaseImages {
 
     /** Pushes the base images once per registry (idempotent: same bytes each time). */
     static synchronized String push(String registryHost, Path work, boolean withArm64) {
+        return push(registryHost, REPOSITORY, null, work, withArm64);
+    }
+
+    /** As above into {@code repository}, authenticating with {@code credentials} ("user:password") when given. */
+    static synchronized String push(String registryHost, String repository, String credentials, Path work,
+                                    boolean withArm64) {
         Processes.assumeInstalled("skopeo", "skopeo");
         List<String> applets = applets(BusyboxBinaries.amd64());
         BusyboxImages.Image amd64 = image("amd64", null, BusyboxBinaries.amd64(), applets);
@@ -47,10 +53,14 @@ final class BuildBaseImages {
         }
         BusyboxImages.Layout layout = BusyboxImages.writeLayout(work.resolve("base-layout"), refs, blobs);
         for (String tag : refs.keySet()) {
-            check("skopeo", "copy", "--all", "--dest-tls-verify=false", layout.reference(tag),
-                    "docker://" + registryHost + "/" + REPOSITORY + ":" + tag);
+            List<String> command = new ArrayList<>(List.of("skopeo", "copy", "--all", "--dest-tls-verify=false"));
+            if (credentials != null) {
+                command.addAll(List.of("--dest-creds", credentials));
+            }
+            command.addAll(List.of(layout.reference(tag), "docker://" + registryHost + "/" + repository + ":" + tag));
+            check(command.toArray(String[]::new));
         }
-        return registryHost + "/" + REPOSITORY;
+        return registryHost + "/" + repository;
     }
 
     private static List<String> applets(Path busybox) {
