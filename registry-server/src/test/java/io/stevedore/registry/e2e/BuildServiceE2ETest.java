@@ -300,6 +300,28 @@ class BuildServiceE2ETest extends RegistryTestSupport {
         }
     }
 
+    @Test
+    void onbuildTriggersRunInTheChildBuildAndShortNamesUseTheDefaultRegistry() throws Exception {
+        write("Dockerfile", """
+                FROM %s:amd64
+                ONBUILD COPY trigger.txt /from-trigger.txt
+                ONBUILD RUN echo triggered > /onbuild-ran
+                """.formatted(base));
+        write("trigger.txt", "copied by a trigger\n");
+        String parent = repository();
+        build(parent);
+        // A short name: the builder's default registry (here: the registry under test), no library/ prefix.
+        write("Dockerfile", "FROM %s:1\nRUN cat /onbuild-ran\n".formatted(parent));
+        String child = repository();
+        Built built = build(child);
+        assertThat(built.progress()).contains("ONBUILD");
+        BuiltImages.Image image = BuiltImages.read(registryUrl(), child, "1", "amd64");
+        assertThat(image.file("onbuild-ran").text()).isEqualTo("triggered\n");
+        assertThat(image.file("from-trigger.txt").text()).isEqualTo("copied by a trigger\n");
+        assertThat(image.config().get("config").has("OnBuild")).as("triggers are consumed, not inherited")
+                .isFalse();
+    }
+
     // --- multi-stage
 
     @Test
