@@ -59,10 +59,13 @@ class BuildWithCredentialsE2ETest extends AuthRegistryTestSupport {
     }
 
     private BuildResult build(TestUser user, String repository) throws IOException {
+        return build(user, repository, new ByteArrayOutputStream());
+    }
+
+    private BuildResult build(TestUser user, String repository, ByteArrayOutputStream log) throws IOException {
         Path configDir = Files.createDirectories(shared.resolve("docker-" + user.name()));
         String auth = Base64.getEncoder().encodeToString((user.name() + ":" + user.password()).getBytes(StandardCharsets.UTF_8));
         Files.writeString(configDir.resolve("config.json"), "{\"auths\":{\"" + authRegistryHost() + "\":{\"auth\":\"" + auth + "\"}}}");
-        ByteArrayOutputStream log = new ByteArrayOutputStream();
         try (Registries registries = new Registries(DockerConfig.load(configDir.resolve("config.json")), Map.of(), Set.of());
              PrintStream progress = new PrintStream(log, true, StandardCharsets.UTF_8)) {
             String reference = authRegistryHost() + "/" + repository + ":1";
@@ -85,6 +88,25 @@ class BuildWithCredentialsE2ETest extends AuthRegistryTestSupport {
             assertThat(client.fetchManifest(RepositoryName.of(repository), "1").digest()).isEqualTo(result.digest());
             assertThat(client.listTags(RepositoryName.of(repository + "/buildcache"))).as("cache entries beside it")
                     .isNotEmpty();
+        }
+    }
+
+    @Test
+    void aRobotThatMayPushToOneRepositoryBuildsIntoItAndKeepsItsCacheLocal() throws IOException {
+        String robot = alice.name() + "+ci";
+        String token = newRobot(robot, alice.basic());
+        api(200, "PUT", "/api/v1/robots/" + robot + "/permissions",
+                Map.of("repository", alice.name() + "/service", "role", "write"), alice.basic());
+        api(200, "PUT", "/api/v1/robots/" + robot + "/permissions",
+                Map.of("repository", alice.name() + "/base", "role", "read"), alice.basic());
+        Files.writeString(context.resolve("Dockerfile"), "FROM %s:amd64\nRUN echo by-robot > /built\n".formatted(base));
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        BuildResult result = build(new TestUser(robot, token), alice.name() + "/service", log);
+        assertThat(log.toString(StandardCharsets.UTF_8)).contains("warning: could not store cache entry");
+        try (RegistryClient client = RegistryClient.builder(authRegistryHost())
+                .credentials(io.stevedore.client.RegistryCredentials.basic(alice.name(), alice.password())).build()) {
+            assertThat(client.fetchManifest(RepositoryName.of(alice.name() + "/service"), "1").digest())
+                    .isEqualTo(result.digest());
         }
     }
 
