@@ -60,11 +60,8 @@ final class BuildDaemon {
                 return;
             }
             Path log = socket.resolveSibling(socket.getFileName() + ".log");
-            new ProcessBuilder(DaemonClient.daemonCommand(socket, jar, java, FastStart.cacheFile(jar.jar())))
-                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-                    .redirectErrorStream(true)
-                    .start();
+            Detached.start(DaemonClient.daemonCommand(socket, jar, java, FastStart.cacheFile(jar)),
+                    ProcessBuilder.Redirect.appendTo(log.toFile()));
         } catch (IOException | RuntimeException e) {
             // no daemon this time: builds still run in process
         }

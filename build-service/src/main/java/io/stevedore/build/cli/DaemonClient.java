@@ -3,7 +3,6 @@ package io.stevedore.build.cli;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.EOFException;
-import java.io.File;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -113,20 +112,16 @@ final class DaemonClient {
         }
     }
 
-    /** The command that starts a daemon: a new session (so Ctrl-C in this terminal never reaches it). */
+    /** The command that starts a daemon (run {@link Detached}). */
     static List<String> daemonCommand(Path socket, JarIdentity jar, String java, Path aotCache) {
         List<String> command = new ArrayList<>();
-        if (new File("/usr/bin/setsid").canExecute()) {
-            command.add("/usr/bin/setsid");
-        }
         command.add(java);
         if (aotCache != null && Files.exists(aotCache)) {
             command.add("-XX:AOTCache=" + aotCache);
-            command.add("-Xlog:aot=off");
-            command.add("-Xlog:cds=off");
+            command.addAll(FastStart.QUIET_CACHE_LOGS);
         }
-        command.addAll(List.of("-D" + FastStart.RELAUNCHED + "=daemon", "-cp", jar.jar().toString(),
-                Main.class.getName(), "daemon", socket.toString()));
+        command.addAll(FastStart.mainClass(jar, "daemon"));
+        command.addAll(List.of("daemon", socket.toString()));
         return command;
     }
 }

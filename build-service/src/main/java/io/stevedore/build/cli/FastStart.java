@@ -24,6 +24,8 @@ import java.util.Optional;
  */
 final class FastStart {
     static final String RELAUNCHED = "stevedore.build.relaunched";
+    /** The JVM would otherwise log about the class cache on the build's own output. */
+    static final List<String> QUIET_CACHE_LOGS = List.of("-Xlog:aot=off", "-Xlog:cds=off");
 
     private FastStart() {}
 
@@ -46,7 +48,7 @@ final class FastStart {
                 return Optional.empty();
             }
         }
-        Path cache = cacheFile(jar.jar());
+        Path cache = cacheFile(jar);
         if (cache == null) {
             return Optional.empty();
         }
@@ -67,8 +69,8 @@ final class FastStart {
         } else {
             return Optional.empty();   // another run is recording right now
         }
-        command.addAll(List.of("-Xlog:aot=off", "-Xlog:cds=off", "-D" + RELAUNCHED + "=true",
-                "-cp", jar.jar().toString(), Main.class.getName()));
+        command.addAll(QUIET_CACHE_LOGS);
+        command.addAll(mainClass(jar, "true"));
         command.addAll(arguments.subList(jarOption + 2, arguments.size()));
         try {
             Process child = new ProcessBuilder(command).inheritIO().start();
@@ -105,17 +107,8 @@ final class FastStart {
                 .append(" -cp ").append(quote(jar.jar().toString()))
                 .append(" && mv -f ").append(quote(tmp.toString())).append(' ').append(quote(cache.toString()))
                 .append("; rm -f ").append(quote(configuration.toString())).append(' ').append(quote(tmp.toString()));
-        List<String> command = new ArrayList<>();
-        if (new File("/usr/bin/setsid").canExecute()) {
-            command.add("/usr/bin/setsid");
-        }
-        command.addAll(List.of("/bin/sh", "-c", script.toString()));
         try {
-            new ProcessBuilder(command)
-                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                    .redirectError(ProcessBuilder.Redirect.DISCARD)
-                    .start();
+            Detached.start(List.of("/bin/sh", "-c", script.toString()), ProcessBuilder.Redirect.DISCARD);
         } catch (IOException e) {
             // no cache this time; the next run records again
         }
@@ -140,12 +133,16 @@ final class FastStart {
         }
     }
 
+    /** The tail of a child JVM's command line: marked as re-launched, this jar, this CLI's main class. */
+    static List<String> mainClass(JarIdentity jar, String relaunchedAs) {
+        return List.of("-D" + RELAUNCHED + "=" + relaunchedAs, "-cp", jar.jar().toString(), Main.class.getName());
+    }
+
     /** Beside the jar when that directory is writable, else under the user's cache directory. */
-    static Path cacheFile(Path jar) {
+    static Path cacheFile(JarIdentity jar) {
         try {
-            String name = "build-service-" + Files.size(jar) + "-" + Files.getLastModifiedTime(jar).toMillis()
-                    + "-jdk" + Runtime.version().feature() + ".aot";
-            Path dir = jar.toAbsolutePath().getParent();
+            String name = "build-service-" + jar.tag() + "-jdk" + Runtime.version().feature() + ".aot";
+            Path dir = jar.jar().toAbsolutePath().getParent();
             if (dir != null && Files.isWritable(dir)) {
                 return dir.resolve(name);
             }

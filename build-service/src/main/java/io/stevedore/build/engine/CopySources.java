@@ -5,7 +5,6 @@ import io.stevedore.build.context.SourceFilter;
 import io.stevedore.build.dockerfile.Heredoc;
 import io.stevedore.build.dockerfile.ShellWords;
 import io.stevedore.build.dockerfile.Stage;
-import io.stevedore.build.sandbox.OverlayMount;
 import io.stevedore.client.ImageReference;
 import io.stevedore.oci.Digest;
 
@@ -39,21 +38,67 @@ final class CopySources {
         this.layerSteps = layerSteps;
     }
 
-    /** Resolved sources; closing unmounts another stage's filesystem and removes scratch files. */
-    record Resolved(List<Path> paths, SourceFilter filter, String identity, boolean fromImage, Set<Path> downloaded,
-                    AutoCloseable cleanup) implements AutoCloseable {
+    /**
+     * The sources of one COPY/ADD: their identity for the cache key at once, their paths only when
+     * the step actually runs (a cache hit never walks the context twice nor mounts another stage).
+     * Closing unmounts what opening mounted and removes scratch files.
+     */
+    static final class Resolved implements AutoCloseable {
+        private final String identity;
+        private final SourceFilter filter;
+        private final boolean fromImage;
+        private final Set<Path> downloaded;
+        private final Function<List<AutoCloseable>, List<Path>> opener;
+        private final List<AutoCloseable> cleanups = new ArrayList<>();
+        private List<Path> paths;
+
+        Resolved(String identity, SourceFilter filter, boolean fromImage, Set<Path> downloaded,
+                 Function<List<AutoCloseable>, List<Path>> opener, AutoCloseable cleanup) {
+            this.identity = identity;
+            this.filter = filter;
+            this.fromImage = fromImage;
+            this.downloaded = downloaded;
+            this.opener = opener;
+            cleanups.add(cleanup);
+        }
+
+        String identity() {
+            return identity;
+        }
+
+        SourceFilter filter() {
+            return filter;
+        }
+
+        /** Whether the sources come from another stage or image, whose owners COPY keeps. */
+        boolean fromImage() {
+            return fromImage;
+        }
+
+        Set<Path> downloaded() {
+            return downloaded;
+        }
+
+        List<Path> paths() {
+            if (paths == null) {
+                paths = opener.apply(cleanups);
+            }
+            return paths;
+        }
+
         @Override
         public void close() {
-            try {
-                cleanup.close();
-            } catch (Exception ignored) {
-                // cleanup is best effort: scratch space is removed with the work dir anyway
+            for (int i = cleanups.size() - 1; i >= 0; i--) {
+                try {
+                    cleanups.get(i).close();
+                } catch (Exception ignored) {
+                    // cleanup is best effort: scratch space is removed with the work dir anyway
+                }
             }
         }
     }
 
-    Resolved resolve(List<String> rawSources, List<Heredoc> heredocs, String from, StageState state, Stage stage,
-                     boolean forAdd) {
+    Resolved resolve(List<String> rawSources, List<Heredoc> heredocs, String from, StageState state, Stage stage) {
         Function<String, String> lookup = state.lookup();
         if (!LayerSteps.heredocs(heredocs).isEmpty()) {
             return heredocFiles(heredocs, lookup, state.escape);
@@ -65,10 +110,9 @@ final class CopySources {
         if (from != null) {
             return fromStageOrImage(from, patterns, state, stage);
         }
-        List<Path> paths = session.context.resolveSources(patterns);
         Digest hash = session.context.contentHash(patterns);
-        return new Resolved(paths, session.context.filter(), "context " + String.join("\u0000", patterns) + " " + hash,
-                false, Set.of(), () -> { });
+        return new Resolved("context " + String.join("\u0000", patterns) + " " + hash, session.context.filter(), false,
+                Set.of(), cleanups -> session.context.resolveSources(patterns), () -> { });
     }
 
     Resolved resolveForAdd(List<String> rawSources, List<Heredoc> heredocs, String checksum, StageState state, Stage stage) {
@@ -89,7 +133,7 @@ final class CopySources {
             throw new BuildException("ADD --checksum needs exactly one remote URL source");
         }
         if (urls.isEmpty()) {
-            return resolve(rawSources, heredocs, null, state, stage, true);
+            return resolve(rawSources, heredocs, null, state, stage);
         }
         Path dir = session.layers.newScratchDir("add-");
         List<Path> paths = new ArrayList<>();
@@ -102,12 +146,16 @@ final class CopySources {
             identity.append(' ').append(url).append(' ').append(download.digest());
         }
         if (!local.isEmpty()) {
-            paths.addAll(session.context.resolveSources(local));
             identity.append(" context ").append(String.join("\u0000", local)).append(' ')
                     .append(session.context.contentHash(local));
         }
-        return new Resolved(paths, session.context.filter(), identity.toString(), false, downloaded,
-                () -> LayerStore.deleteTree(dir));
+        return new Resolved(identity.toString(), session.context.filter(), false, downloaded, cleanups -> {
+            List<Path> all = new ArrayList<>(paths);
+            if (!local.isEmpty()) {
+                all.addAll(session.context.resolveSources(local));
+            }
+            return all;
+        }, () -> LayerStore.deleteTree(dir));
     }
 
     private Resolved heredocFiles(List<Heredoc> heredocs, Function<String, String> lookup, char escape) {
@@ -131,44 +179,32 @@ final class CopySources {
             LayerStore.deleteTree(dir);
             throw new UncheckedIOException(e);
         }
-        return new Resolved(paths, SourceFilter.ALL, identity.toString(), false, Set.of(), () -> LayerStore.deleteTree(dir));
+        return new Resolved(identity.toString(), SourceFilter.ALL, false, Set.of(), cleanups -> paths,
+                () -> LayerStore.deleteTree(dir));
     }
 
     private Resolved fromStageOrImage(String from, List<String> patterns, StageState state, Stage stage) {
         StageExecutor.StageResult other = stages.stageNamed(from, stage.index());
-        List<Path> lowers;
+        List<LayerRef> layers;
         String identity;
         if (other != null) {
-            lowers = layerSteps.lowerDirs(other.layers());
+            layers = other.layers();
             identity = "stage " + other.cacheKey();
         } else {
-            ImageReference reference = ImageReference.parse(from, session.defaultRegistry);
-            BaseImages.BaseImage image = session.baseImages.resolve(reference, state.platform);
-            lowers = layerSteps.lowerDirs(image.layers());
+            BaseImages.BaseImage image = session.baseImages.resolve(ImageReference.parse(from, session.defaultRegistry),
+                    state.platform);
+            layers = image.layers();
             identity = "image " + image.manifestDigest();
         }
-        Path dir = session.layers.newScratchDir("from-");
-        OverlayMount mount;
-        try {
-            mount = OverlayMount.mountReadOnly(lowers, Files.createDirectory(dir.resolve("m")));
-        } catch (IOException e) {
-            LayerStore.deleteTree(dir);
-            throw new UncheckedIOException(e);
-        }
-        try {
-            List<Path> paths = new ArrayList<>();
-            for (String pattern : patterns) {
-                paths.addAll(match(mount.merged(), pattern, from));
-            }
-            return new Resolved(paths, SourceFilter.ALL, identity + " " + String.join("\u0000", patterns), true, Set.of(), () -> {
-                mount.close();
-                LayerStore.deleteTree(dir);
-            });
-        } catch (RuntimeException e) {
-            mount.close();
-            LayerStore.deleteTree(dir);
-            throw e;
-        }
+        return new Resolved(identity + " " + String.join("\u0000", patterns), SourceFilter.ALL, true, Set.of(),
+                cleanups -> {
+                    Path root = layerSteps.mountReadOnly(layers, cleanups);
+                    List<Path> paths = new ArrayList<>();
+                    for (String pattern : patterns) {
+                        paths.addAll(match(root, pattern, from));
+                    }
+                    return paths;
+                }, () -> { });
     }
 
     /** A source path inside another stage's root; globs allowed in the last component. */

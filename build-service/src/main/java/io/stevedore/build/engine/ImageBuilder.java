@@ -13,7 +13,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -88,9 +87,16 @@ public final class ImageBuilder {
                 manifests.put(entry.getKey(), manifest.descriptor().digest());
                 pushed.add(manifest);
             }
-            top = pushed.size() == 1 ? pushed.getFirst() : ImagePublisher.index(pushed);
+            if (pushed.size() == 1) {
+                top = pushed.getFirst();
+            } else {
+                for (ImagePublisher.Pushed manifest : pushed) {   // an index needs its manifests first
+                    publisher.push(target, manifest, manifest.descriptor().digest().toString());
+                }
+                top = ImagePublisher.index(pushed);
+            }
             for (ImageReference tag : tags) {
-                publisher.tag(tag, top);
+                publisher.push(tag, top, tag.tag() != null ? tag.tag() : top.descriptor().digest().toString());
                 step.line("pushed " + tag.registry() + "/" + tag.repository() + ":" + tag.tag() + " " + top.descriptor().digest());
             }
             step.done();

@@ -166,15 +166,6 @@ public final class ImageConfig {
         objectField("Labels").put(key, value);
     }
 
-    public Map<String, String> labels() {
-        Map<String, String> labels = new LinkedHashMap<>();
-        JsonNode node = config().get("Labels");
-        if (node instanceof ObjectNode object) {
-            object.properties().forEach(e -> labels.put(e.getKey(), e.getValue().asString()));
-        }
-        return labels;
-    }
-
     public void stopSignal(String signal) {
         config().put("StopSignal", signal);
     }

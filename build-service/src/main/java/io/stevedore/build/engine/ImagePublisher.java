@@ -34,10 +34,13 @@ final class ImagePublisher {
         this.store = store;
     }
 
-    /** A manifest (or index) as pushed: its descriptor and exact bytes, to be tagged later. */
+    /** A manifest (or index) ready to push: its descriptor and exact bytes. */
     record Pushed(Descriptor descriptor, byte[] body) {}
 
-    /** One platform's image, pushed by digest into {@code target}'s repository. */
+    /**
+     * One platform's image: its layers and config put into {@code target}'s repository, its
+     * manifest built but not yet pushed (under the tags alone, or by digest below an index).
+     */
     Pushed pushImage(ImageReference target, ImageConfig config, List<LayerRef> layers, Platform platform) {
         RegistryClient client = registries.client(target.registry());
         ensureLayers(target, layers);
@@ -60,7 +63,6 @@ final class ImagePublisher {
         }
         byte[] body = Json.MAPPER.writeValueAsBytes(manifest);
         Digest digest = Digest.sha256(body);
-        client.pushManifest(target.repository(), digest.toString(), MediaTypes.OCI_MANIFEST, body);
         return new Pushed(new Descriptor(MediaTypes.OCI_MANIFEST, digest, body.length, null, null, platform, null), body);
     }
 
@@ -87,8 +89,8 @@ final class ImagePublisher {
         return new Pushed(Descriptor.of(MediaTypes.OCI_INDEX, Digest.sha256(body), body.length), body);
     }
 
-    void tag(ImageReference target, Pushed pushed) {
-        String reference = target.tag() != null ? target.tag() : pushed.descriptor().digest().toString();
+    /** Pushes the manifest or index under {@code reference}: a tag, or its digest. */
+    void push(ImageReference target, Pushed pushed, String reference) {
         registries.client(target.registry()).pushManifest(target.repository(), reference,
                 pushed.descriptor().mediaType(), pushed.body());
     }

@@ -32,13 +32,11 @@ import java.util.function.Function;
  */
 final class LayerSteps {
     private final BuildSession session;
-    private final StageExecutor stages;
     private final RunStep runStep;
     private final CopySources copySources;
 
     LayerSteps(BuildSession session, StageExecutor stages) {
         this.session = session;
-        this.stages = stages;
         this.runStep = new RunStep(session, stages, this);
         this.copySources = new CopySources(session, stages, this);
     }
@@ -54,7 +52,7 @@ final class LayerSteps {
         Integer chmod = chmod(copy.chmod(), state);
         String from = copy.from() == null ? null : ShellWords.word(copy.from(), lookup, state.escape);
         Progress.Step step = session.progress.step(title);
-        try (CopySources.Resolved sources = copySources.resolve(copy.sources(), copy.heredocs(), from, state, stage, false)) {
+        try (CopySources.Resolved sources = copySources.resolve(copy.sources(), copy.heredocs(), from, state, stage)) {
             Digest key = CacheKeys.chain(state.cacheKey, "COPY", sources.identity(), destination,
                     String.valueOf(chown), String.valueOf(chmod), String.valueOf(copy.link()));
             String createdBy = "COPY " + String.join(" ", copy.sources()) + " " + copy.destination() + " # buildkit";
@@ -117,7 +115,7 @@ final class LayerSteps {
             Path upper = Files.createDirectory(stepDir.resolve("u"));
             Path work = Files.createDirectory(stepDir.resolve("w"));
             Path merged = Files.createDirectory(stepDir.resolve("m"));
-            List<Path> lowers = lowerDirs(state);
+            List<Path> lowers = lowerDirs(state.layers);
             try (OverlayMount mount = OverlayMount.mount(lowers, upper, work, merged)) {
                 change.apply(mount.merged());
             }
@@ -137,15 +135,23 @@ final class LayerSteps {
         }
     }
 
-    /** The extracted directories of the stage's layers, top first, fetching any this machine lacks. */
-    List<Path> lowerDirs(StageState state) {
-        List<Path> dirs = new ArrayList<>();
-        for (LayerRef layer : state.layersTopFirst()) {
-            dirs.add(session.layers.extracted(layer, session.registries));
+    /**
+     * Mounts {@code layersBottomFirst} read-only (another stage's or image's filesystem) and returns
+     * the mount point; the unmount and scratch removal are added to {@code cleanups}.
+     */
+    Path mountReadOnly(List<LayerRef> layersBottomFirst, List<AutoCloseable> cleanups) {
+        Path dir = session.layers.newScratchDir("ro-");
+        cleanups.add(() -> LayerStore.deleteTree(dir));
+        try {
+            OverlayMount mount = OverlayMount.mountReadOnly(lowerDirs(layersBottomFirst), Files.createDirectory(dir.resolve("m")));
+            cleanups.add(mount);
+            return mount.merged();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
-        return dirs;
     }
 
+    /** The extracted directories of the layers, top first as overlayfs wants them, fetching any this machine lacks. */
     List<Path> lowerDirs(List<LayerRef> layersBottomFirst) {
         List<Path> dirs = new ArrayList<>();
         for (int i = layersBottomFirst.size() - 1; i >= 0; i--) {

@@ -20,10 +20,6 @@ public final class Progress {
         this.quiet = quiet;
     }
 
-    public static Progress silent() {
-        return new Progress(new PrintStream(OutputStream.nullOutputStream()), true);
-    }
-
     public Step step(String title) {
         Step step = new Step(steps.incrementAndGet());
         print("#" + step.number + " " + title);

@@ -7,13 +7,11 @@ import io.stevedore.build.dockerfile.Mount;
 import io.stevedore.build.dockerfile.Stage;
 import io.stevedore.build.sandbox.BindMount;
 import io.stevedore.build.sandbox.Binfmt;
-import io.stevedore.build.sandbox.OverlayMount;
 import io.stevedore.build.sandbox.RunSpec;
 import io.stevedore.oci.Digest;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -248,14 +246,8 @@ final class RunStep {
                         if (other == null) {
                             throw new BuildException("Dockerfile:" + line + ": --mount from=" + from + " must name an earlier stage");
                         }
-                        Path dir = session.layers.newScratchDir("bind-");
-                        OverlayMount mount = OverlayMount.mountReadOnly(layerSteps.lowerDirs(other.layers()),
-                                Files.createDirectory(dir.resolve("m")));
-                        cleanups.add(() -> {
-                            mount.close();
-                            LayerStore.deleteTree(dir);
-                        });
-                        path = RootPaths.resolve(mount.merged(), source.startsWith("/") ? source : "/" + source);
+                        Path root = layerSteps.mountReadOnly(other.layers(), cleanups);
+                        path = RootPaths.resolve(root, source.startsWith("/") ? source : "/" + source);
                     }
                     // Always read-only: a `rw` bind must never write into the user's context or another stage.
                     binds.add(new BindMount(path, target, true));

@@ -8,9 +8,9 @@ import io.stevedore.build.dockerfile.KeyValue;
 import io.stevedore.build.dockerfile.ShellWords;
 import io.stevedore.build.dockerfile.Stage;
 import io.stevedore.client.ImageReference;
+import io.stevedore.oci.Digest;
 import io.stevedore.oci.Platform;
 
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -36,18 +36,13 @@ final class StageExecutor {
     private final LayerSteps layerSteps;
 
     /** A finished stage: its config and layers, and the cache key naming its filesystem. */
-    record StageResult(Stage stage, ImageConfig config, List<io.stevedore.build.engine.LayerRef> layers,
-                       io.stevedore.oci.Digest cacheKey, Instant lastTime) {}
+    record StageResult(Stage stage, ImageConfig config, List<LayerRef> layers, Digest cacheKey, Instant lastTime) {}
 
     StageExecutor(BuildSession session, Platform platform) {
         this.session = session;
         this.platform = platform;
         this.globalArgs = globalArgs();
         this.layerSteps = new LayerSteps(session, this);
-    }
-
-    Platform platform() {
-        return platform;
     }
 
     /** The predefined platform ARGs plus the ARGs declared before the first FROM. */
@@ -175,7 +170,6 @@ final class StageExecutor {
             state.config.platform(stagePlatform);
         }
         step.done();
-        // ARGs visible inside a stage only once declared there; the platform ones too.
         return state;
     }
 
@@ -398,9 +392,5 @@ final class StageExecutor {
             }
         }
         return "/" + String.join("/", parts);
-    }
-
-    Duration stepTimeout() {
-        return session.request.stepTimeout();
     }
 }

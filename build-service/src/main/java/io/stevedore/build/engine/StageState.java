@@ -48,11 +48,4 @@ final class StageState {
         env.forEach((k, v) -> list.add(k + "=" + v));
         return list;
     }
-
-    /** The layers top-first, the order overlayfs wants lower directories in. */
-    List<LayerRef> layersTopFirst() {
-        List<LayerRef> reversed = new ArrayList<>(layers);
-        java.util.Collections.reverse(reversed);
-        return reversed;
-    }
 }
