@@ -1,5 +1,6 @@
 package io.stevedore.build.engine;
 
+import io.stevedore.build.context.FileTrees;
 import io.stevedore.build.context.RootPaths;
 import io.stevedore.build.context.SourceFilter;
 import io.stevedore.build.dockerfile.Heredoc;
@@ -107,7 +108,7 @@ final class CopySources {
                     .append(session.context.contentHash(local));
         }
         return new Resolved(paths, session.context.filter(), identity.toString(), false, downloaded,
-                () -> LayerStore.deleteTree(dir));
+                () -> FileTrees.deleteQuietly(dir));
     }
 
     private Resolved heredocFiles(List<Heredoc> heredocs, Function<String, String> lookup, char escape) {
@@ -128,10 +129,10 @@ final class CopySources {
                         .append(Digest.sha256(content.getBytes(StandardCharsets.UTF_8)));
             }
         } catch (IOException e) {
-            LayerStore.deleteTree(dir);
+            FileTrees.deleteQuietly(dir);
             throw new UncheckedIOException(e);
         }
-        return new Resolved(paths, SourceFilter.ALL, identity.toString(), false, Set.of(), () -> LayerStore.deleteTree(dir));
+        return new Resolved(paths, SourceFilter.ALL, identity.toString(), false, Set.of(), () -> FileTrees.deleteQuietly(dir));
     }
 
     private Resolved fromStageOrImage(String from, List<String> patterns, StageState state, Stage stage) {
@@ -152,7 +153,7 @@ final class CopySources {
         try {
             mount = OverlayMount.mountReadOnly(lowers, Files.createDirectory(dir.resolve("m")));
         } catch (IOException e) {
-            LayerStore.deleteTree(dir);
+            FileTrees.deleteQuietly(dir);
             throw new UncheckedIOException(e);
         }
         try {
@@ -162,11 +163,11 @@ final class CopySources {
             }
             return new Resolved(paths, SourceFilter.ALL, identity + " " + String.join("\u0000", patterns), true, Set.of(), () -> {
                 mount.close();
-                LayerStore.deleteTree(dir);
+                FileTrees.deleteQuietly(dir);
             });
         } catch (RuntimeException e) {
             mount.close();
-            LayerStore.deleteTree(dir);
+            FileTrees.deleteQuietly(dir);
             throw e;
         }
     }

@@ -2,6 +2,7 @@ package io.stevedore.build.engine;
 
 import io.stevedore.build.context.ArchiveUnpacker;
 import io.stevedore.build.context.FileCopier;
+import io.stevedore.build.context.FileTrees;
 import io.stevedore.build.context.Ownership;
 import io.stevedore.build.context.SourceFilter;
 import io.stevedore.build.dockerfile.Heredoc;
@@ -133,7 +134,7 @@ final class LayerSteps {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } finally {
-            LayerStore.deleteTree(stepDir);
+            FileTrees.deleteQuietly(stepDir);
         }
     }
 

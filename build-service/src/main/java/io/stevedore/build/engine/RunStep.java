@@ -1,5 +1,6 @@
 package io.stevedore.build.engine;
 
+import io.stevedore.build.context.FileTrees;
 import io.stevedore.build.context.RootPaths;
 import io.stevedore.build.dockerfile.Heredoc;
 import io.stevedore.build.dockerfile.Instruction;
@@ -230,7 +231,7 @@ final class RunStep {
                 }
                 case "tmpfs" -> {
                     Path dir = session.layers.newScratchDir("tmpfs-");
-                    cleanups.add(() -> LayerStore.deleteTree(dir));
+                    cleanups.add(() -> FileTrees.deleteQuietly(dir));
                     binds.add(new BindMount(dir, target, false));
                 }
                 case "bind" -> {
@@ -253,7 +254,7 @@ final class RunStep {
                                 Files.createDirectory(dir.resolve("m")));
                         cleanups.add(() -> {
                             mount.close();
-                            LayerStore.deleteTree(dir);
+                            FileTrees.deleteQuietly(dir);
                         });
                         path = RootPaths.resolve(mount.merged(), source.startsWith("/") ? source : "/" + source);
                     }
