@@ -55,14 +55,6 @@ public final class BuildContext {
         }
     }
 
-    public Path root() {
-        return root;
-    }
-
-    public DockerIgnore ignore() {
-        return ignore;
-    }
-
     /**
      * Expands COPY/ADD sources (filepath.Match globs per path component) to existing paths inside
      * the context, in pattern order, each once. A source that escapes the context, or matches
