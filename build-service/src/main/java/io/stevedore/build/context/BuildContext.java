@@ -1,5 +1,6 @@
 package io.stevedore.build.context;
 
+import io.stevedore.build.layers.PosixMetadata;
 import io.stevedore.oci.Digest;
 
 import java.io.IOException;
@@ -15,6 +16,7 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -51,14 +53,6 @@ public final class BuildContext {
         } catch (IOException e) {
             throw new BuildContextException("cannot read " + ignoreFile + ": " + e.getMessage(), e);
         }
-    }
-
-    public Path root() {
-        return root;
-    }
-
-    public DockerIgnore ignore() {
-        return ignore;
     }
 
     /**
@@ -182,13 +176,13 @@ public final class BuildContext {
     public Digest contentHash(List<String> patterns) {
         List<Path> sources = resolveSources(patterns);
         List<Entry> entries = new ArrayList<>();
-        Set<Path> seen = new java.util.HashSet<>();
+        Set<Path> seen = new HashSet<>();
         for (Path source : sources) {
             collect(source, entries, seen, true);
         }
         entries.sort((a, b) -> Arrays.compareUnsigned(a.sortKey, b.sortKey));
         entries.parallelStream().filter(e -> e.type == 'f').forEach(e -> e.contentHash = hashFile(e.path));
-        MessageDigest total = io.stevedore.oci.Digest.newMessageDigest("sha256");
+        MessageDigest total = Digest.newMessageDigest("sha256");
         for (Entry e : entries) {
             total.update(e.sortKey);
             total.update((byte) 0);
@@ -230,8 +224,8 @@ public final class BuildContext {
                     ? Files.readAttributes(path, "unix:mode")
                     : Files.readAttributes(path, "unix:mode", LinkOption.NOFOLLOW_LINKS);
             int mode = (Integer) stat.get("mode");
-            int type = mode & 0170000;
-            if (type == 0040000) {
+            int type = PosixMetadata.fileType(mode);
+            if (type == PosixMetadata.TYPE_DIRECTORY) {
                 if (!visible && !ignore.hasExceptions()) {
                     return;
                 }
@@ -247,9 +241,9 @@ public final class BuildContext {
                 }
             } else if (!visible) {
                 return;
-            } else if (type == 0120000) {
+            } else if (type == PosixMetadata.TYPE_SYMLINK) {
                 entries.add(new Entry(path, relative, 'l', mode & 07777, Files.readSymbolicLink(path).toString()));
-            } else if (type == 0100000) {
+            } else if (type == PosixMetadata.TYPE_REGULAR) {
                 entries.add(new Entry(path, relative, 'f', mode & 07777, ""));
             }
         } catch (IOException e) {
@@ -258,7 +252,7 @@ public final class BuildContext {
     }
 
     private static byte[] hashFile(Path file) {
-        MessageDigest sha256 = io.stevedore.oci.Digest.newMessageDigest("sha256");
+        MessageDigest sha256 = Digest.newMessageDigest("sha256");
         ByteBuffer buffer = BUFFERS.get();
         try (FileChannel channel = FileChannel.open(file)) {
             while (true) {

@@ -37,7 +37,6 @@ public final class FileCopier {
     private final Ownership chown;
     private final Integer chmod;
     private final boolean preserveOwnership;
-    private final boolean runningAsRoot;
 
     private FileCopier(Path targetRoot, SourceFilter filter, Ownership chown, Integer chmod, boolean preserveOwnership) {
         this.targetRoot = targetRoot;
@@ -45,7 +44,6 @@ public final class FileCopier {
         this.chown = chown;
         this.chmod = chmod;
         this.preserveOwnership = preserveOwnership;
-        this.runningAsRoot = "root".equals(System.getProperty("user.name"));
     }
 
     /** A resolved source: its content (never a symlink) and the name it is copied under. */
@@ -225,7 +223,7 @@ public final class FileCopier {
             uid = 0;
             gid = 0;
         }
-        if (!(runningAsRoot && uid == 0 && gid == 0 && ownedByRoot(target))) {
+        if (!(uid == 0 && gid == 0 && ownedByRoot(target))) { // created by root: chown would change nothing
             PosixMetadata.setOwner(target, uid, gid);
         }
         if (!symlink) {

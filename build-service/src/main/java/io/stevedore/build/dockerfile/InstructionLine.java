@@ -10,7 +10,7 @@ import java.util.regex.Pattern;
  */
 record InstructionLine(String keyword, List<String> flags, String arguments) {
 
-    private static final Pattern WHITESPACE = Pattern.compile("[\\t\\x0B\\f\\r ]+");
+    static final Pattern WHITESPACE = Pattern.compile("[\\t\\x0B\\f\\r ]+");
 
     static InstructionLine split(String line) {
         String[] parts = WHITESPACE.split(line.strip(), 2);

@@ -140,7 +140,7 @@ final class InstructionParser {
         }
         List<KeyValue> pairs = new ArrayList<>();
         if (!words.get(0).contains("=")) {
-            String[] parts = args.split("[\\t\\x0B\\f\\r ]+", 2);
+            String[] parts = InstructionLine.WHITESPACE.split(args, 2);
             if (parts.length < 2) {
                 throw new InvalidInstruction(keyword + " must have two arguments (" + keyword + " name=value)");
             }

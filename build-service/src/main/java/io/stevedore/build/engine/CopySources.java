@@ -1,5 +1,6 @@
 package io.stevedore.build.engine;
 
+import io.stevedore.build.context.FileTrees;
 import io.stevedore.build.context.RootPaths;
 import io.stevedore.build.context.SourceFilter;
 import io.stevedore.build.dockerfile.Heredoc;
@@ -155,7 +156,7 @@ final class CopySources {
                 all.addAll(session.context.resolveSources(local));
             }
             return all;
-        }, () -> LayerStore.deleteTree(dir));
+        }, () -> FileTrees.deleteQuietly(dir));
     }
 
     private Resolved heredocFiles(List<Heredoc> heredocs, Function<String, String> lookup, char escape) {
@@ -176,11 +177,11 @@ final class CopySources {
                         .append(Digest.sha256(content.getBytes(StandardCharsets.UTF_8)));
             }
         } catch (IOException e) {
-            LayerStore.deleteTree(dir);
+            FileTrees.deleteQuietly(dir);
             throw new UncheckedIOException(e);
         }
         return new Resolved(identity.toString(), SourceFilter.ALL, false, Set.of(), cleanups -> paths,
-                () -> LayerStore.deleteTree(dir));
+                () -> FileTrees.deleteQuietly(dir));
     }
 
     private Resolved fromStageOrImage(String from, List<String> patterns, StageState state, Stage stage) {

@@ -2,6 +2,7 @@ package io.stevedore.build.engine;
 
 import io.stevedore.build.context.ArchiveUnpacker;
 import io.stevedore.build.context.FileCopier;
+import io.stevedore.build.context.FileTrees;
 import io.stevedore.build.context.Ownership;
 import io.stevedore.build.context.SourceFilter;
 import io.stevedore.build.dockerfile.Heredoc;
@@ -131,7 +132,7 @@ final class LayerSteps {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } finally {
-            LayerStore.deleteTree(stepDir);
+            FileTrees.deleteQuietly(stepDir);
         }
     }
 
@@ -141,7 +142,7 @@ final class LayerSteps {
      */
     Path mountReadOnly(List<LayerRef> layersBottomFirst, List<AutoCloseable> cleanups) {
         Path dir = session.layers.newScratchDir("ro-");
-        cleanups.add(() -> LayerStore.deleteTree(dir));
+        cleanups.add(() -> FileTrees.deleteQuietly(dir));
         try {
             OverlayMount mount = OverlayMount.mountReadOnly(lowerDirs(layersBottomFirst), Files.createDirectory(dir.resolve("m")));
             cleanups.add(mount);

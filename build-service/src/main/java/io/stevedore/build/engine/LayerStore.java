@@ -1,5 +1,6 @@
 package io.stevedore.build.engine;
 
+import io.stevedore.build.context.FileTrees;
 import io.stevedore.build.layers.LayerBlob;
 import io.stevedore.build.layers.LayerExtractor;
 import io.stevedore.oci.Digest;
@@ -12,10 +13,8 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.Comparator;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.stream.Stream;
 
 /**
  * The build machine's local copy of layers: each layer extracted once into its own directory
@@ -60,14 +59,14 @@ public final class LayerStore {
                     : registries.client(layer.registry()).openBlob(layer.repository(), layer.blob().digest())) {
                 diffId = LayerExtractor.extract(in, tmp);
             } catch (IOException e) {
-                deleteTree(tmp);
+                FileTrees.deleteQuietly(tmp);
                 throw new BuildException("could not extract layer " + layer.blob().digest() + ": " + e.getMessage(), e);
             } catch (RuntimeException e) {
-                deleteTree(tmp);
+                FileTrees.deleteQuietly(tmp);
                 throw e;
             }
             if (!diffId.equals(layer.diffId())) {
-                deleteTree(tmp);
+                FileTrees.deleteQuietly(tmp);
                 throw new BuildException("layer " + layer.blob().digest() + " has diff_id " + diffId
                         + " but its image configuration says " + layer.diffId());
             }
@@ -80,7 +79,7 @@ public final class LayerStore {
     public Path adopt(Path upperDir, LayerBlob blob) {
         Path dir = extractedPath(blob.diffId());
         if (Files.isDirectory(dir)) {
-            deleteTree(upperDir);
+            FileTrees.deleteQuietly(upperDir);
         } else {
             moveIntoPlace(upperDir, dir);
         }
@@ -118,12 +117,12 @@ public final class LayerStore {
         try {
             Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
         } catch (FileAlreadyExistsException e) {
-            deleteTree(from);
+            FileTrees.deleteQuietly(from);
         } catch (AtomicMoveNotSupportedException e) {
             throw new BuildException("work directory must be on one filesystem: " + e.getMessage(), e);
         } catch (IOException e) {
             if (Files.exists(to)) {
-                deleteTree(from);
+                FileTrees.deleteQuietly(from);
                 return;
             }
             throw new UncheckedIOException(e);
@@ -135,17 +134,6 @@ public final class LayerStore {
             Files.deleteIfExists(path);
         } catch (IOException ignored) {
             // scratch space; the next cleanup takes it
-        }
-    }
-
-    public static void deleteTree(Path root) {
-        if (root == null || !Files.exists(root, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(root)) {
-            walk.sorted(Comparator.reverseOrder()).forEach(LayerStore::deleteQuietly);
-        } catch (IOException | UncheckedIOException ignored) {
-            // best effort
         }
     }
 }

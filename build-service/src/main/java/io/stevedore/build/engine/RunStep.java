@@ -1,5 +1,6 @@
 package io.stevedore.build.engine;
 
+import io.stevedore.build.context.FileTrees;
 import io.stevedore.build.context.RootPaths;
 import io.stevedore.build.dockerfile.Heredoc;
 import io.stevedore.build.dockerfile.Instruction;
@@ -228,7 +229,7 @@ final class RunStep {
                 }
                 case "tmpfs" -> {
                     Path dir = session.layers.newScratchDir("tmpfs-");
-                    cleanups.add(() -> LayerStore.deleteTree(dir));
+                    cleanups.add(() -> FileTrees.deleteQuietly(dir));
                     binds.add(new BindMount(dir, target, false));
                 }
                 case "bind" -> {

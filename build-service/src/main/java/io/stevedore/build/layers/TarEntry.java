@@ -17,8 +17,4 @@ record TarEntry(String name, char type, long size, int mode, int uid, int gid, l
     static final char BLOCK_DEVICE = '4';
     static final char DIRECTORY = '5';
     static final char FIFO = '6';
-
-    boolean isRegular() {
-        return type == REGULAR;
-    }
 }

@@ -1,5 +1,6 @@
 package io.stevedore.build.layers;
 
+import io.stevedore.build.context.FileTrees;
 import io.stevedore.build.context.HostileArchiveException;
 import io.stevedore.build.context.RootPaths;
 
@@ -8,13 +9,11 @@ import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
@@ -22,6 +21,7 @@ import java.nio.file.attribute.UserDefinedFileAttributeView;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -69,8 +69,8 @@ public final class TarExtraction {
     private final Set<String> opaqueDirectories = new HashSet<>();
     /** Directory -> names whited out in it as xattr whiteout files. */
     private final Map<String, Set<String>> whiteouts = new HashMap<>();
-    private final List<Path> directoryOrder = new ArrayList<>();
-    private final Map<Path, FileTime> directoryTimes = new HashMap<>();
+    /** Directory -> its mtime from the archive, in the order the directories first appeared. */
+    private final LinkedHashMap<Path, FileTime> directoryTimes = new LinkedHashMap<>();
     private final List<SecurityXattrs.Assignment> capabilities = new ArrayList<>();
 
     private TarExtraction(Path root, Mode mode, int ownerUid, int ownerGid) {
@@ -100,10 +100,9 @@ public final class TarExtraction {
             }
         }
         // Children change their directory's mtime, so directories get theirs last, deepest first.
-        for (int i = directoryOrder.size() - 1; i >= 0; i--) {
-            Path directory = directoryOrder.get(i);
+        for (Map.Entry<Path, FileTime> directory : directoryTimes.reversed().entrySet()) {
             try {
-                PosixMetadata.setModifiedTime(directory, directoryTimes.get(directory));
+                PosixMetadata.setModifiedTime(directory.getKey(), directory.getValue());
             } catch (NoSuchFileException replacedLater) {
                 // a later entry replaced the directory
             }
@@ -135,7 +134,7 @@ public final class TarExtraction {
         Path target = parent.resolve(name);
         BasicFileAttributes existing = lstat(target);
         if (existing != null && !(existing.isDirectory() && entry.type() == TarEntry.DIRECTORY)) {
-            removeTree(target);
+            FileTrees.delete(target);
             forget(key);
             existing = null;
         }
@@ -327,9 +326,7 @@ public final class TarExtraction {
         }
         FileTime mtime = FileTime.from(entry.mtimeSeconds(), java.util.concurrent.TimeUnit.SECONDS);
         if (entry.type() == TarEntry.DIRECTORY) {
-            if (directoryTimes.put(target, mtime) == null) {
-                directoryOrder.add(target);
-            }
+            directoryTimes.put(target, mtime); // a repeated entry keeps its first place
         } else {
             PosixMetadata.setModifiedTime(target, mtime);
         }
@@ -363,33 +360,6 @@ public final class TarExtraction {
         if (siblings != null) {
             siblings.remove(key.substring(slash + 1));
         }
-    }
-
-    private static void removeTree(Path target) throws IOException {
-        BasicFileAttributes attributes = lstat(target);
-        if (attributes == null) {
-            return;
-        }
-        if (!attributes.isDirectory()) {
-            Files.delete(target);
-            return;
-        }
-        Files.walkFileTree(target, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                Files.delete(file);
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
-                if (e != null) {
-                    throw e;
-                }
-                Files.delete(dir);
-                return FileVisitResult.CONTINUE;
-            }
-        });
     }
 
     private static BasicFileAttributes lstat(Path path) throws IOException {

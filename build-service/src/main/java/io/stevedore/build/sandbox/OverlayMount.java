@@ -1,5 +1,6 @@
 package io.stevedore.build.sandbox;
 
+import io.stevedore.build.context.FileTrees;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -86,21 +87,7 @@ public record OverlayMount(Path merged, Path upper, Path work) implements AutoCl
         } catch (IOException e) {
             throw new SandboxException("cannot prepare overlay mount at " + merged + ": " + e, e);
         } finally {
-            deleteNames(names);
-        }
-    }
-
-    private static void deleteNames(Path names) {
-        if (names == null) {
-            return;
-        }
-        try (var entries = Files.list(names)) {
-            for (Path entry : (Iterable<Path>) entries::iterator) {
-                Files.delete(entry);
-            }
-            Files.delete(names);
-        } catch (IOException ignored) {
-            // a few dangling symlinks in the temp dir hurt nobody
+            FileTrees.deleteQuietly(names); // a few dangling symlinks left in the temp dir hurt nobody
         }
     }
 

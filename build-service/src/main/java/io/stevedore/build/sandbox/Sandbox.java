@@ -1,5 +1,6 @@
 package io.stevedore.build.sandbox;
 
+import io.stevedore.build.context.FileTrees;
 import io.stevedore.json.Json;
 import java.io.File;
 import java.io.IOException;
@@ -12,12 +13,10 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.stream.Stream;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -97,7 +96,8 @@ public final class Sandbox {
         } catch (IOException e) {
             throw new SandboxException("cannot prepare the runc bundle " + bundle + ": " + e, e);
         } finally {
-            deleteRecursively(bundle);
+            // a leftover temp bundle holds no secret (secrets are bind sources, never copied)
+            FileTrees.deleteQuietly(bundle);
         }
     }
 
@@ -256,16 +256,6 @@ public final class Sandbox {
             return Files.createTempDirectory("stevedore-run-");
         } catch (IOException e) {
             throw new SandboxException("cannot create a runc bundle dir: " + e, e);
-        }
-    }
-
-    private static void deleteRecursively(Path directory) {
-        try (Stream<Path> paths = Files.walk(directory)) {
-            for (Path path : (Iterable<Path>) paths.sorted(Comparator.reverseOrder())::iterator) {
-                Files.deleteIfExists(path);
-            }
-        } catch (IOException ignored) {
-            // a leftover temp bundle holds no secret (secrets are bind sources, never copied)
         }
     }
 }

@@ -1,6 +1,7 @@
 package io.stevedore.build.layers;
 
 import io.stevedore.build.context.HostileArchiveException;
+import io.stevedore.build.sandbox.OverlayMount;
 import io.stevedore.oci.Digest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -1,5 +1,6 @@
 package io.stevedore.build.layers;
 
+import io.stevedore.build.sandbox.OverlayMount;
 import io.stevedore.oci.Digest;
 import io.stevedore.oci.MediaTypes;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
