@@ -122,7 +122,8 @@ public record ImageReference(String registry, RepositoryName repository, String 
                 || !firstComponent.toLowerCase(Locale.ROOT).equals(firstComponent);
     }
 
-    private static String normalisedRegistry(String registry) {
+    /** Docker Hub's legacy name, and none at all, stand for {@link #DOCKER_HUB}. */
+    static String normalisedRegistry(String registry) {
         if (registry == null || registry.isEmpty() || registry.equals(LEGACY_DOCKER_HUB)) {
             return DOCKER_HUB;
         }

@@ -64,9 +64,8 @@ final class ManifestHead implements RegistryEndpoint<Optional<ManifestHead.Answe
         if (response.status() == 404) {
             return Optional.empty();
         }
-        String mediaType = response.header("Content-Type").map(ManifestPull::withoutParameters).orElse(null);
-        Digest digest = response.header("Docker-Content-Digest").filter(Digest::looksLikeDigest)
-                .map(d -> Digest.parse(d.trim())).orElse(null);
+        String mediaType = response.mediaType().orElse(null);
+        Digest digest = response.contentDigest().orElse(null);
         if (digest == null && Digest.looksLikeDigest(reference)) {
             digest = Digest.parse(reference);
         }

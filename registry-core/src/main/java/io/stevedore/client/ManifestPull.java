@@ -7,6 +7,7 @@ import io.stevedore.oci.RepositoryName;
 import java.io.IOException;
 import java.net.URI;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import tools.jackson.databind.JsonNode;
 
@@ -54,9 +55,8 @@ final class ManifestPull implements RegistryEndpoint<ManifestResponse> {
     @Override
     public ManifestResponse handle(RegistryResponse response) throws IOException {
         byte[] body = response.document();
-        String mediaType = response.header("Content-Type").map(ManifestPull::withoutParameters)
-                .orElse(null);
-        Digest digest = verifiedDigest(body, response.header("Docker-Content-Digest").orElse(null));
+        String mediaType = response.mediaType().orElse(null);
+        Digest digest = verifiedDigest(body, response);
         return new ManifestResponse(digest, mediaType == null || mediaType.isEmpty() ? declaredMediaType(body) : mediaType, body);
     }
 
@@ -64,7 +64,7 @@ final class ManifestPull implements RegistryEndpoint<ManifestResponse> {
      * The digest of {@code body}: checked against the digest asked for, and against the one the
      * registry claims; either disagreeing means the bytes are not what was asked for.
      */
-    private Digest verifiedDigest(byte[] body, String claimed) {
+    private Digest verifiedDigest(byte[] body, RegistryResponse response) {
         if (Digest.looksLikeDigest(reference)) {
             Digest expected = Digest.parse(reference);
             Digest actual = Digest.of(expected.algorithm(), body);
@@ -74,8 +74,9 @@ final class ManifestPull implements RegistryEndpoint<ManifestResponse> {
             return expected;
         }
         Digest actual = Digest.sha256(body);
-        if (claimed != null && Digest.looksLikeDigest(claimed)) {
-            Digest header = Digest.parse(claimed.trim());
+        Optional<Digest> claimed = response.contentDigest();
+        if (claimed.isPresent()) {
+            Digest header = claimed.get();
             Digest recomputed = header.algorithm().equals(actual.algorithm()) ? actual
                     : Digest.of(header.algorithm(), body);
             if (!recomputed.equals(header)) {
@@ -103,11 +104,6 @@ final class ManifestPull implements RegistryEndpoint<ManifestResponse> {
         } catch (RuntimeException notJson) {
             return null;
         }
-    }
-
-    static String withoutParameters(String contentType) {
-        int semicolon = contentType.indexOf(';');
-        return (semicolon < 0 ? contentType : contentType.substring(0, semicolon)).trim();
     }
 
     @Override

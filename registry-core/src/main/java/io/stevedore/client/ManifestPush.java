@@ -61,7 +61,6 @@ final class ManifestPush implements RegistryEndpoint<Digest> {
 
     @Override
     public Digest handle(RegistryResponse response) {
-        return response.header("Docker-Content-Digest").filter(Digest::looksLikeDigest)
-                .map(d -> Digest.parse(d.trim())).orElseGet(() -> Digest.sha256(body));
+        return response.contentDigest().orElseGet(() -> Digest.sha256(body));
     }
 }

@@ -80,7 +80,7 @@ public final class RegistryClient implements AutoCloseable {
             if (registry == null || !ImageReference.isValidRegistry(registry)) {
                 throw new InvalidNameException("invalid registry '" + registry + "': expected host[:port]");
             }
-            this.registry = registry.equals("index.docker.io") ? ImageReference.DOCKER_HUB : registry;
+            this.registry = ImageReference.normalisedRegistry(registry);
         }
 
         /** Sign in with these; they win over {@link #credentialsFrom(DockerConfig)}. */

@@ -1,5 +1,7 @@
 package io.stevedore.client;
 
+import io.stevedore.oci.Digest;
+import io.stevedore.oci.ManifestParser;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -34,6 +36,16 @@ final class RegistryResponse {
 
     List<String> headers(String name) {
         return response.headers().allValues(name);
+    }
+
+    /** The Content-Type without its parameters, when the registry sent one. */
+    Optional<String> mediaType() {
+        return header("Content-Type").map(ManifestParser::stripParameters);
+    }
+
+    /** The Docker-Content-Digest the registry claims, when it sent one that looks like a digest. */
+    Optional<Digest> contentDigest() {
+        return header("Docker-Content-Digest").filter(Digest::looksLikeDigest).map(d -> Digest.parse(d.trim()));
     }
 
     OptionalLong contentLength() {

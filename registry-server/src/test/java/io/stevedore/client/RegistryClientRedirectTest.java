@@ -5,8 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.stevedore.oci.Digest;
 import io.stevedore.oci.RepositoryName;
-import io.stevedore.registry.TestStorage;
-import io.stevedore.storage.s3.S3ProxyServer;
+import io.stevedore.registry.RedirectingS3Registry;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -20,7 +19,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.springframework.context.ConfigurableApplicationContext;
 
 /**
  * Blob pulls that the registry redirects to presigned S3 URLs, with authentication on: the
@@ -30,8 +28,7 @@ import org.springframework.context.ConfigurableApplicationContext;
  */
 class RegistryClientRedirectTest {
     private static final String ADMIN_PASSWORD = "admin-" + UUID.randomUUID();
-    private static S3ProxyServer s3;
-    private static ConfigurableApplicationContext server;
+    private static RedirectingS3Registry registry;
     private static String host;
 
     @TempDir
@@ -39,19 +36,15 @@ class RegistryClientRedirectTest {
 
     @BeforeAll
     static void startRedirectingRegistryWithAuthentication() throws Exception {
-        s3 = S3ProxyServer.start();
-        server = TestStorage.startS3Registry(s3, "client-redirect-registry", "--registry.storage.s3.redirect=true",
-                "--registry.auth.enabled=true", "--registry.auth.admin-password=" + ADMIN_PASSWORD);
-        host = "127.0.0.1:" + server.getEnvironment().getProperty("local.server.port");
+        registry = RedirectingS3Registry.start("client-redirect-registry", "--registry.auth.enabled=true",
+                "--registry.auth.admin-password=" + ADMIN_PASSWORD);
+        host = registry.host();
     }
 
     @AfterAll
     static void stop() throws Exception {
-        if (server != null) {
-            server.close();
-        }
-        if (s3 != null) {
-            s3.close();
+        if (registry != null) {
+            registry.close();
         }
     }
 

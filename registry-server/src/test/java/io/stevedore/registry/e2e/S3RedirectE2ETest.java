@@ -3,8 +3,7 @@ package io.stevedore.registry.e2e;
 import static io.stevedore.registry.e2e.Processes.check;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.stevedore.registry.TestStorage;
-import io.stevedore.storage.s3.S3ProxyServer;
+import io.stevedore.registry.RedirectingS3Registry;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -15,7 +14,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.springframework.context.ConfigurableApplicationContext;
 
 /**
  * With {@code registry.storage.s3.redirect=true}, blob GETs answer 307 to a presigned URL of the
@@ -23,8 +21,7 @@ import org.springframework.context.ConfigurableApplicationContext;
  * Its own server (the shared one does not redirect), on S3Proxy.
  */
 class S3RedirectE2ETest {
-    private static S3ProxyServer s3;
-    private static ConfigurableApplicationContext server;
+    private static RedirectingS3Registry registry;
     private static URI url;
     private static String host;
 
@@ -33,21 +30,15 @@ class S3RedirectE2ETest {
 
     @BeforeAll
     static void startRedirectingRegistry() throws Exception {
-        s3 = S3ProxyServer.start();
-        server = TestStorage.startS3Registry(s3, "redirect-registry", "--registry.storage.s3.redirect=true",
-                "--registry.auth.enabled=false");
-        String port = server.getEnvironment().getProperty("local.server.port");
-        url = URI.create("http://127.0.0.1:" + port);
-        host = "127.0.0.1:" + port;
+        registry = RedirectingS3Registry.start("redirect-registry", "--registry.auth.enabled=false");
+        url = registry.url();
+        host = registry.host();
     }
 
     @AfterAll
     static void stop() throws Exception {
-        if (server != null) {
-            server.close();
-        }
-        if (s3 != null) {
-            s3.close();
+        if (registry != null) {
+            registry.close();
         }
     }
 
@@ -65,7 +56,7 @@ class S3RedirectE2ETest {
                 url.resolve("/v2/" + repository + "/blobs/" + layer.digest())).build(), BodyHandlers.discarding());
         assertThat(redirect.statusCode()).isEqualTo(307);
         assertThat(redirect.headers().firstValue("Location")).hasValueSatisfying(
-                location -> assertThat(location).startsWith(s3.endpoint().toString()));
+                location -> assertThat(location).startsWith(registry.s3().endpoint().toString()));
         HttpResponse<byte[]> followed = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL).build()
                 .send(HttpRequest.newBuilder(url.resolve("/v2/" + repository + "/blobs/" + layer.digest())).build(),
                         BodyHandlers.ofByteArray());

@@ -11,7 +11,7 @@ final class S3Errors {
     }
 
     static boolean isNotFound(SdkException e) {
-        return e instanceof S3Exception s3 && s3.statusCode() == 404;
+        return hasStatus(e, 404);
     }
 
     static boolean hasStatus(SdkException e, int status) {

@@ -122,9 +122,7 @@ final class S3UploadWriter implements UploadWriter {
             if (n == 0) {
                 break;
             }
-            if (!tailInBuffer) {
-                loadTail(); // only now: an empty append costs nothing
-            }
+            ensureTailInBuffer(); // only now: an empty append costs nothing
             if (sha256 != null) {
                 sha256.update(buffer, filled, n);
             }
@@ -151,11 +149,18 @@ final class S3UploadWriter implements UploadWriter {
     }
 
     /**
-     * Fetches the tail into the buffer's start, only if the object is the one the state names: a
-     * stale state, or a writer elsewhere that moved on, must not splice bytes at a wrong offset.
+     * Fetches the tail into the buffer's start unless it is there already, only if the object is
+     * the one the state names: a stale state, or a writer elsewhere that moved on, must not splice
+     * bytes at a wrong offset.
      */
-    private void loadTail() throws IOException {
+    private void ensureTailInBuffer() throws IOException {
+        if (tailInBuffer) {
+            return;
+        }
         int tailSize = (int) state.tailSize();
+        if (buffer.length < tailSize) {
+            buffer = new byte[tailSize];
+        }
         int read;
         boolean longer;
         try (InputStream tail = s3.getObject(b -> b.bucket(bucket).key(layout.tailKey(uploadId)).ifMatch(state.tailETag()))) {
@@ -176,10 +181,8 @@ final class S3UploadWriter implements UploadWriter {
     }
 
     private void uploadPart(int length) throws IOException {
+        requirePartLeft();
         int number = state.nextPartNumber();
-        if (number > MAX_PARTS) {
-            throw new IOException("blob too large: S3 takes at most " + MAX_PARTS + " parts of " + state.partSize() + " bytes");
-        }
         if (state.multipartUploadId() == null) {
             state = state.withMultipartUpload(s3.createMultipartUpload(b -> b.bucket(bucket)
                     .key(layout.dataKey(uploadId)).contentType(CONTENT_TYPE)).uploadId());
@@ -191,16 +194,21 @@ final class S3UploadWriter implements UploadWriter {
         tailInBuffer = true; // the buffer is empty, and so is the tail
     }
 
+    /** One more part must fit in S3's numbering: the next full part, or the tail as the last. */
+    private void requirePartLeft() throws IOException {
+        if (state.nextPartNumber() > MAX_PARTS) {
+            throw new IOException("blob too large: S3 takes at most " + MAX_PARTS + " parts of " + state.partSize() + " bytes");
+        }
+    }
+
     /**
      * Puts the buffered tail into S3 so that another process can continue the session. (With no
      * tail, a tail object left from before is stale; nothing reads it, as the state says 0, and
      * commit or cancel deletes it.)
      */
     private void saveTail() throws IOException {
+        requirePartLeft();
         int length = (int) state.tailSize();
-        if (state.parts().size() >= MAX_PARTS) {
-            throw new IOException("blob too large: S3 takes at most " + MAX_PARTS + " parts of " + state.partSize() + " bytes");
-        }
         String etag = s3.putObject(b -> b.bucket(bucket).key(layout.tailKey(uploadId)).contentLength((long) length)
                 .contentType(CONTENT_TYPE), body(length)).eTag();
         state = state.withTail(length, etag);
@@ -262,12 +270,7 @@ final class S3UploadWriter implements UploadWriter {
     /** No full part yet: the whole blob is the tail, at most a part, so one PutObject of verified bytes. */
     private void commitSmall(Digest expected, MessageDigest known) throws IOException {
         int length = (int) state.tailSize();
-        if (!tailInBuffer) {
-            if (buffer.length < length) {
-                buffer = new byte[length];
-            }
-            loadTail();
-        }
+        ensureTailInBuffer();
         Digest actual;
         if (known != null) {
             actual = Digest.fromMessageDigest("sha256", known);
@@ -289,12 +292,7 @@ final class S3UploadWriter implements UploadWriter {
         }
         int tailSize = (int) state.tailSize();
         if (tailSize > 0) {
-            if (!tailInBuffer) {
-                if (buffer.length < tailSize) {
-                    buffer = new byte[tailSize];
-                }
-                loadTail();
-            }
+            ensureTailInBuffer();
             int number = state.nextPartNumber();
             String etag = s3.uploadPart(b -> b.bucket(bucket).key(key).uploadId(state.multipartUploadId())
                     .partNumber(number).contentLength((long) tailSize), body(tailSize)).eTag();
