@@ -46,6 +46,17 @@ public class AccessPolicy {
                     where rp.robot_id = cast(? as bigint) and rp.repository = %1$s
             ) granted)""";
 
+    /**
+     * The rank of the account's role on the repository {@code ?}, a public one counting as read;
+     * its parameters after those of the granted rank.
+     */
+    private static final String ROLE = "select greatest(" + grantedRank("target.name") + """
+            , (select 1 from repositories r where r.name = target.name and r.visibility = 'public'))
+            from (select cast(? as text) as name) target""";
+
+    /** Over the {@code repositories} row {@code r}: whether the account may read it, visibility aside. */
+    private static final String READABLE = grantedRank("r.name") + " >= 1";
+
     private final JdbcClient jdbc;
     private final Accounts accounts;
 
@@ -75,10 +86,7 @@ public class AccessPolicy {
     public Optional<Role> role(Account account, RepositoryName repository) {
         List<Object> params = grantedRankParams(account);
         params.add(repository.value());
-        int rank = jdbc.sql("select greatest(" + grantedRank("target.name") + """
-                        , (select 1 from repositories r where r.name = target.name and r.visibility = 'public'))
-                        from (select cast(? as text) as name) target""")
-                .params(params).query(Integer.class).single();
+        int rank = jdbc.sql(ROLE).params(params).query(Integer.class).single();
         return Role.ofRank(rank);
     }
 
@@ -171,7 +179,7 @@ public class AccessPolicy {
     }
 
     private static RepositoryFilter readableBy(Account account) {
-        return new RepositoryFilter(false, List.of(), grantedRank("r.name") + " >= 1", grantedRankParams(account));
+        return new RepositoryFilter(false, List.of(), READABLE, grantedRankParams(account));
     }
 
     private static boolean granted(List<Scope> access, Scope required) {

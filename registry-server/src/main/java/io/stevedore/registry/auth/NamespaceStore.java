@@ -1,24 +1,21 @@
 package io.stevedore.registry.auth;
 
-import java.util.Optional;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
 
 /** Namespaces, the first component of repository names: each is a user's or an organization's. */
 @Repository
 public class NamespaceStore {
-
-    public enum Kind { USER, ORGANIZATION }
-
     private final JdbcClient jdbc;
 
     public NamespaceStore(JdbcClient jdbc) {
         this.jdbc = jdbc;
     }
 
-    public Optional<Kind> kind(String namespace) {
-        return jdbc.sql("select kind from namespaces where name = ?").param(namespace).query(String.class)
-                .optional().map(kind -> kind.equals("user") ? Kind.USER : Kind.ORGANIZATION);
+    /** Whether a user or an organization has the namespace. */
+    public boolean exists(String namespace) {
+        return jdbc.sql("select exists (select 1 from namespaces where name = ?)").param(namespace)
+                .query(Boolean.class).single();
     }
 
     /**

@@ -20,9 +20,11 @@ public class RobotStore {
             rs.getString(3), rs.getTimestamp(4).toInstant());
 
     private final JdbcClient jdbc;
+    private final GrantTable permissions;
 
     public RobotStore(JdbcClient jdbc) {
         this.jdbc = jdbc;
+        this.permissions = new GrantTable(jdbc, "robot_permissions", "robot_id");
     }
 
     /** @param shortName the part after the {@code +} */
@@ -94,21 +96,15 @@ public class RobotStore {
     }
 
     public List<Grant> grants(long robotId) {
-        return jdbc.sql("select repository, role from robot_permissions where robot_id = ? order by repository")
-                .param(robotId)
-                .query((rs, n) -> new Grant(rs.getString(1), Role.parse(rs.getString(2)).orElseThrow())).list();
+        return permissions.list(robotId);
     }
 
     public void grant(long robotId, Grant grant) {
-        jdbc.sql("""
-                insert into robot_permissions (robot_id, repository, role) values (?, ?, ?)
-                on conflict (robot_id, repository) do update set role = excluded.role""")
-                .params(robotId, grant.repository(), grant.role().wireName()).update();
+        permissions.put(robotId, grant);
     }
 
     public boolean revoke(long robotId, String repository) {
-        return jdbc.sql("delete from robot_permissions where robot_id = ? and repository = ?")
-                .params(robotId, repository).update() > 0;
+        return permissions.remove(robotId, repository);
     }
 
     /** The teams the robot is in, as {@code team} names of its organization. */

@@ -71,7 +71,7 @@ class RobotsApi {
         String token = Secrets.generate(TOKEN_PREFIX);
         Robot robot = robots.create(namespace, shortName, Secrets.sha256(token))
                 .orElseThrow(() -> ApiException.conflict("robot " + body.name() + " exists already"));
-        record(AuditLog.ROBOT_CREATED, caller, request, robot, Map.of());
+        record(AuditLog.ROBOT_CREATED, caller, request, robot);
         return ResponseEntity.created(URI.create("/api/v1/robots/" + robot.name()))
                 .body(new RobotSecret(robot.name(), token));
     }
@@ -93,7 +93,7 @@ class RobotsApi {
         Robot found = robot(caller, robot);
         robots.delete(found.id());
         verified.forget(found.name());
-        record(AuditLog.ROBOT_DELETED, caller, request, found, Map.of());
+        record(AuditLog.ROBOT_DELETED, caller, request, found);
         return ResponseEntity.noContent().build();
     }
 
@@ -105,7 +105,7 @@ class RobotsApi {
         String token = Secrets.generate(TOKEN_PREFIX);
         robots.replaceToken(found.id(), Secrets.sha256(token));
         verified.forget(found.name());
-        record(AuditLog.ROBOT_TOKEN_REGENERATED, caller, request, found, Map.of());
+        record(AuditLog.ROBOT_TOKEN_REGENERATED, caller, request, found);
         return new RobotSecret(found.name(), token);
     }
 
@@ -138,7 +138,7 @@ class RobotsApi {
 
     /** The namespace, if it exists (404) and the caller administers it (403). */
     private String administered(User caller, String namespace) {
-        if (namespaces.kind(namespace).isEmpty()) {
+        if (!namespaces.exists(namespace)) {
             throw ApiException.notFound("no user or organization " + namespace);
         }
         if (!policy.administers(caller, namespace)) {
@@ -158,9 +158,8 @@ class RobotsApi {
                 robots.grants(robot.id()).stream().map(Grant.View::of).toList(), robots.teams(robot.id()));
     }
 
-    private void record(String event, User caller, HttpServletRequest request, Robot robot, Map<String, ?> detail) {
-        Map<String, Object> all = new java.util.LinkedHashMap<>(detail);
-        all.put("robot", robot.name());
-        audit.record(event, caller.username(), request.getRemoteAddr(), robot.namespace(), null, all);
+    private void record(String event, User caller, HttpServletRequest request, Robot robot) {
+        audit.record(event, caller.username(), request.getRemoteAddr(), robot.namespace(), null,
+                Map.of("robot", robot.name()));
     }
 }

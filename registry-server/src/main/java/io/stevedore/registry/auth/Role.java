@@ -13,7 +13,7 @@ public enum Role {
     WRITE(Set.of(Scope.PULL, Scope.PUSH)),
     ADMIN(Scope.REPOSITORY_ACTIONS);
 
-    /** SQL: the rank of a role column ({@code %s}), 1 to 3, as in {@link #rank()}. */
+    /** SQL: the rank of a role column ({@code %s}), 1 to 3, as {@link #ofRank} reads it. */
     static final String RANK_SQL = "array_position(array['read', 'write', 'admin'], %s::text)";
 
     private final Set<String> actions;
@@ -26,12 +26,7 @@ public enum Role {
         return actions;
     }
 
-    /** 1 for read, 2 for write, 3 for admin. */
-    public int rank() {
-        return ordinal() + 1;
-    }
-
-    /** The role of a rank; empty for 0 (no role). */
+    /** The role of a rank (1 read, 2 write, 3 admin); empty for 0 (no role). */
     public static Optional<Role> ofRank(int rank) {
         return rank < 1 || rank > values().length ? Optional.empty() : Optional.of(values()[rank - 1]);
     }

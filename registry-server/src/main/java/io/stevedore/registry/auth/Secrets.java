@@ -1,11 +1,9 @@
 package io.stevedore.registry.auth;
 
+import io.stevedore.oci.Digest;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.util.Base64;
-import java.util.HexFormat;
 
 /**
  * Random secrets (refresh, robot and personal access tokens) and their SHA-256, which is all the
@@ -24,12 +22,8 @@ final class Secrets {
         return prefix + Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
     }
 
+    /** Lower-case hex. */
     static String sha256(String secret) {
-        try {
-            return HexFormat.of().formatHex(
-                    MessageDigest.getInstance("SHA-256").digest(secret.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return Digest.sha256(secret.getBytes(StandardCharsets.UTF_8)).hex();
     }
 }

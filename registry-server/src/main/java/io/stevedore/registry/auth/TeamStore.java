@@ -12,9 +12,11 @@ import org.springframework.stereotype.Repository;
 @Repository
 public class TeamStore {
     private final JdbcClient jdbc;
+    private final GrantTable permissions;
 
     public TeamStore(JdbcClient jdbc) {
         this.jdbc = jdbc;
+        this.permissions = new GrantTable(jdbc, "team_permissions", "team_id");
     }
 
     public record Team(long id, long organizationId, String name) {
@@ -69,21 +71,15 @@ public class TeamStore {
     }
 
     public List<Grant> grants(long teamId) {
-        return jdbc.sql("select repository, role from team_permissions where team_id = ? order by repository nulls first")
-                .param(teamId)
-                .query((rs, n) -> new Grant(rs.getString(1), Role.parse(rs.getString(2)).orElseThrow())).list();
+        return permissions.list(teamId);
     }
 
     public void grant(long teamId, Grant grant) {
-        jdbc.sql("""
-                insert into team_permissions (team_id, repository, role) values (?, ?, ?)
-                on conflict (team_id, repository) do update set role = excluded.role""")
-                .params(teamId, grant.repository(), grant.role().wireName()).update();
+        permissions.put(teamId, grant);
     }
 
     /** @param repository null: the grant on the whole organization */
     public boolean revoke(long teamId, String repository) {
-        return jdbc.sql("delete from team_permissions where team_id = ? and repository is not distinct from cast(? as text)")
-                .params(teamId, repository).update() > 0;
+        return permissions.remove(teamId, repository);
     }
 }
