@@ -255,15 +255,11 @@ public abstract class AuthRegistryTestSupport {
                     "--registry.auth.enabled=true",
                     "--registry.auth.failed-logins.per-user=" + FAILURES_PER_USER,
                     "--registry.auth.failed-logins.per-address=" + FAILURES_PER_ADDRESS));
-            String datasource = System.getProperty("stevedore.test.datasource-url");
-            if (datasource != null && !datasource.isBlank()) {
+            List<String> datasource = RegistryTestSupport.externalDatasourceArguments();
+            if (!datasource.isEmpty()) {
                 adminPassword = "admin-" + UUID.randomUUID();
                 args.add("--registry.auth.admin-password=" + adminPassword);
-                args.add("--spring.datasource.url=" + datasource);
-                args.add("--spring.datasource.username="
-                        + System.getProperty("stevedore.test.datasource-username", "postgres"));
-                args.add("--spring.datasource.password="
-                        + System.getProperty("stevedore.test.datasource-password", ""));
+                args.addAll(datasource);
             }
             ListAppender<ILoggingEvent> adminLog = new ListAppender<>();
             context = new SpringApplicationBuilder(StevedoreApplication.class)

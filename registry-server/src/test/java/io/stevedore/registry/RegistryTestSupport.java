@@ -91,6 +91,20 @@ public abstract class RegistryTestSupport {
     }
 
     /**
+     * With {@code -Dstevedore.test.datasource-url}, the arguments that put a server on that
+     * external PostgreSQL; none otherwise (the server then starts its embedded one).
+     */
+    static List<String> externalDatasourceArguments() {
+        String datasource = System.getProperty("stevedore.test.datasource-url");
+        if (datasource == null || datasource.isBlank()) {
+            return List.of();
+        }
+        return List.of("--spring.datasource.url=" + datasource,
+                "--spring.datasource.username=" + System.getProperty("stevedore.test.datasource-username", "postgres"),
+                "--spring.datasource.password=" + System.getProperty("stevedore.test.datasource-password", ""));
+    }
+
+    /**
      * The user the suites run as, and the organization owning their repositories with that user
      * as its admin; both may exist already on an external PostgreSQL, so 409 is fine.
      */
@@ -140,14 +154,7 @@ public abstract class RegistryTestSupport {
                 args.add("--registry.auth.admin-password=" + adminPassword);
             }
             args.addAll(storageArguments());
-            String datasource = System.getProperty("stevedore.test.datasource-url");
-            if (datasource != null && !datasource.isBlank()) {
-                args.add("--spring.datasource.url=" + datasource);
-                args.add("--spring.datasource.username="
-                        + System.getProperty("stevedore.test.datasource-username", "postgres"));
-                args.add("--spring.datasource.password="
-                        + System.getProperty("stevedore.test.datasource-password", ""));
-            }
+            args.addAll(externalDatasourceArguments());
             context = new SpringApplicationBuilder(StevedoreApplication.class).run(args.toArray(String[]::new));
             String port = context.getEnvironment().getProperty("local.server.port");
             URI started = URI.create("http://127.0.0.1:" + port);

@@ -54,9 +54,7 @@ class BlobHandler {
 
     void get(Exchange x, boolean head) throws IOException {
         Digest digest = Exchange.digest(x.reference());
-        long size = blobs.sizeIn(x.repository(), digest)
-                .orElseThrow(() -> new RegistryException(ErrorCode.BLOB_UNKNOWN, "blob unknown to registry",
-                        Map.of("digest", digest.toString())));
+        long size = blobs.sizeIn(x.repository(), digest).orElseThrow(() -> blobUnknown(digest));
         x.header("Docker-Content-Digest", digest.toString());
         if (!head && redirect(x, digest)) {
             return; // conditional and ranged GETs are then the bucket's to answer
@@ -160,6 +158,11 @@ class BlobHandler {
         return new Range(start, end);
     }
 
+    private static RegistryException blobUnknown(Digest digest) {
+        return new RegistryException(ErrorCode.BLOB_UNKNOWN, "blob unknown to registry",
+                Map.of("digest", digest.toString()));
+    }
+
     private static RegistryException unsatisfiable(long size) {
         return new RegistryException(ErrorCode.SIZE_INVALID, 416, "requested range not satisfiable",
                 Map.of("size", size), Map.of("Content-Range", "bytes */" + size));
@@ -181,8 +184,7 @@ class BlobHandler {
     void delete(Exchange x) {
         Digest digest = Exchange.digest(x.reference());
         if (!blobs.unlink(x.repository(), digest)) {
-            throw new RegistryException(ErrorCode.BLOB_UNKNOWN, "blob unknown to registry",
-                    Map.of("digest", digest.toString()));
+            throw blobUnknown(digest);
         }
         audit.recordRepository(AuditLog.BLOB_DELETED, x.caller().actor(), x.request().getRemoteAddr(),
                 x.repository(), Map.of("digest", digest.toString()));

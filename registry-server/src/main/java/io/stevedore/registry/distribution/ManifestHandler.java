@@ -51,8 +51,7 @@ class ManifestHandler {
         Optional<StoredManifest> found = ref.isDigest()
                 ? manifests.findByDigest(x.repository(), ref.digest())
                 : manifests.findByTag(x.repository(), ref.tag().value());
-        StoredManifest manifest = found.orElseThrow(() -> new RegistryException(ErrorCode.MANIFEST_UNKNOWN,
-                "manifest unknown to registry", Map.of("name", x.repository(), "reference", ref.toString())));
+        StoredManifest manifest = found.orElseThrow(() -> manifestUnknown(x, ref));
         x.status(HttpServletResponse.SC_OK);
         x.response().setContentType(manifest.mediaType());
         x.header("Docker-Content-Digest", manifest.digest());
@@ -104,20 +103,18 @@ class ManifestHandler {
      */
     private void requireReferencedContent(long repositoryId, Manifest manifest) {
         List<String> required = manifest.requiredBlobs().map(d -> d.digest().toString()).distinct().toList();
-        Set<String> present = blobs.lockLinked(repositoryId, required);
-        for (String digest : required) {
-            if (!present.contains(digest)) {
-                throw new RegistryException(ErrorCode.MANIFEST_BLOB_UNKNOWN,
-                        "manifest references a blob unknown to the repository", Map.of("digest", digest));
-            }
-        }
+        requireAll(required, blobs.lockLinked(repositoryId, required),
+                "manifest references a blob unknown to the repository");
         List<String> children = manifest.manifests().stream().map(Descriptor::digest).map(Digest::toString)
                 .distinct().toList();
-        Set<String> existing = manifests.lockExisting(repositoryId, children);
-        for (String digest : children) {
-            if (!existing.contains(digest)) {
-                throw new RegistryException(ErrorCode.MANIFEST_BLOB_UNKNOWN,
-                        "index references a manifest unknown to the repository", Map.of("digest", digest));
+        requireAll(children, manifests.lockExisting(repositoryId, children),
+                "index references a manifest unknown to the repository");
+    }
+
+    private static void requireAll(List<String> digests, Set<String> present, String message) {
+        for (String digest : digests) {
+            if (!present.contains(digest)) {
+                throw new RegistryException(ErrorCode.MANIFEST_BLOB_UNKNOWN, message, Map.of("digest", digest));
             }
         }
     }
@@ -147,13 +144,17 @@ class ManifestHandler {
                 ? manifests.delete(x.repository(), ref.digest())
                 : tags.delete(x.repository(), ref.tag().value());
         if (!deleted) {
-            throw new RegistryException(ErrorCode.MANIFEST_UNKNOWN, "manifest unknown to registry",
-                    Map.of("name", x.repository(), "reference", ref.toString()));
+            throw manifestUnknown(x, ref);
         }
         audit.recordRepository(ref.isDigest() ? AuditLog.MANIFEST_DELETED : AuditLog.TAG_DELETED,
                 x.caller().actor(), x.request().getRemoteAddr(), x.repository(), Map.of("reference", ref.toString()));
         x.status(HttpServletResponse.SC_ACCEPTED);
         x.response().setContentLength(0);
+    }
+
+    private static RegistryException manifestUnknown(Exchange x, Reference ref) {
+        return new RegistryException(ErrorCode.MANIFEST_UNKNOWN, "manifest unknown to registry",
+                Map.of("name", x.repository(), "reference", ref.toString()));
     }
 
     /** A digest that is malformed is DIGEST_INVALID; a tag that is malformed gets {@code badTag}. */

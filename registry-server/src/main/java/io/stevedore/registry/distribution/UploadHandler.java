@@ -115,15 +115,10 @@ class UploadHandler {
     }
 
     void patch(Exchange x) throws IOException {
-        Upload upload = find(x);
-        ReentrantLock lock = lock(upload.id());
-        lock.lock();
-        try (UploadWriter writer = store.upload(upload.id().toString(), upload.storageState())) {
+        withSession(x, (upload, writer) -> {
             appendChunk(x, upload, writer, true);
             answerInProgress(x, HttpServletResponse.SC_ACCEPTED, upload.id(), writer.size());
-        } finally {
-            lock.unlock();
-        }
+        });
     }
 
     void put(Exchange x) throws IOException {
@@ -132,10 +127,7 @@ class UploadHandler {
             throw new RegistryException(ErrorCode.DIGEST_INVALID, "the digest query parameter is required");
         }
         Digest digest = Exchange.digest(digestParam);
-        Upload upload = find(x);
-        ReentrantLock lock = lock(upload.id());
-        lock.lock();
-        try (UploadWriter writer = store.upload(upload.id().toString(), upload.storageState())) {
+        withSession(x, (upload, writer) -> {
             appendChunk(x, upload, writer, false);
             long size;
             try {
@@ -149,9 +141,7 @@ class UploadHandler {
                 blobs.linkNew(upload.repositoryId(), digest, size);
                 uploads.delete(upload.id());
             });
-        } finally {
-            lock.unlock();
-        }
+        });
         answerCreated(x, digest);
     }
 
@@ -161,16 +151,27 @@ class UploadHandler {
     }
 
     void cancel(Exchange x) throws IOException {
+        withSession(x, (upload, writer) -> {
+            writer.cancel();
+            uploads.delete(upload.id());
+        });
+        x.status(HttpServletResponse.SC_NO_CONTENT);
+    }
+
+    private interface SessionWork {
+        void run(Upload upload, UploadWriter writer) throws IOException;
+    }
+
+    /** Runs {@code work} on the request's session and its bytes, holding the session's lock. */
+    private void withSession(Exchange x, SessionWork work) throws IOException {
         Upload upload = find(x);
         ReentrantLock lock = lock(upload.id());
         lock.lock();
         try (UploadWriter writer = store.upload(upload.id().toString(), upload.storageState())) {
-            writer.cancel();
-            uploads.delete(upload.id());
+            work.run(upload, writer);
         } finally {
             lock.unlock();
         }
-        x.status(HttpServletResponse.SC_NO_CONTENT);
     }
 
     /**

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import org.springframework.jdbc.core.RowMapper;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
 import tools.jackson.core.type.TypeReference;
@@ -26,8 +27,12 @@ public class ManifestStore {
         this.jdbc = jdbc;
     }
 
-    public record StoredManifest(long id, String digest, String mediaType, byte[] content) {
+    public record StoredManifest(String digest, String mediaType, byte[] content) {
     }
+
+    /** Maps the columns {@code digest, media_type, content}, in that order. */
+    private static final RowMapper<StoredManifest> STORED_MANIFEST =
+            (rs, n) -> new StoredManifest(rs.getString(1), rs.getString(2), rs.getBytes(3));
 
     /** A manifest that names another as its subject, as the referrers API lists it. */
     public record Referrer(String mediaType, String digest, long size, String artifactType,
@@ -36,23 +41,21 @@ public class ManifestStore {
 
     public Optional<StoredManifest> findByDigest(String repository, Digest digest) {
         return jdbc.sql("""
-                select m.id, m.digest, m.media_type, m.content from manifests m
+                select m.digest, m.media_type, m.content from manifests m
                 join repositories r on r.id = m.repository_id
                 where r.name = ? and m.digest = ?""")
                 .params(repository, digest.toString())
-                .query((rs, n) -> new StoredManifest(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getBytes(4)))
-                .optional();
+                .query(STORED_MANIFEST).optional();
     }
 
     public Optional<StoredManifest> findByTag(String repository, String tag) {
         return jdbc.sql("""
-                select m.id, m.digest, m.media_type, m.content from tags t
+                select m.digest, m.media_type, m.content from tags t
                 join repositories r on r.id = t.repository_id
                 join manifests m on m.id = t.manifest_id
                 where r.name = ? and t.name = ?""")
                 .params(repository, tag)
-                .query((rs, n) -> new StoredManifest(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getBytes(4)))
-                .optional();
+                .query(STORED_MANIFEST).optional();
     }
 
     /**

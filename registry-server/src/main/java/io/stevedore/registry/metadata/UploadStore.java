@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import org.springframework.jdbc.core.RowMapper;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -38,6 +39,10 @@ public class UploadStore {
     public record Upload(UUID id, long repositoryId, long size, String storageState) {
     }
 
+    /** Maps the columns {@code id, repository_id, size, storage_state}, in that order. */
+    private static final RowMapper<Upload> UPLOAD =
+            (rs, n) -> new Upload(rs.getObject(1, UUID.class), rs.getLong(2), rs.getLong(3), rs.getString(4));
+
     public void create(UUID id, long repositoryId) {
         withoutFlushWait(() -> jdbc.sql("insert into uploads (id, repository_id) values (?, ?)")
                 .params(id, repositoryId).update());
@@ -50,7 +55,7 @@ public class UploadStore {
                 from uploads u join repositories r on r.id = u.repository_id
                 where u.id = ? and r.name = ?""")
                 .params(id, repository)
-                .query((rs, n) -> new Upload(rs.getObject(1, UUID.class), rs.getLong(2), rs.getLong(3), rs.getString(4)))
+                .query(UPLOAD)
                 .optional();
     }
 
@@ -73,7 +78,7 @@ public class UploadStore {
                     order by updated_at limit ? for update skip locked)
                 returning id, repository_id, size, storage_state""")
                 .params((double) idle.toSeconds(), limit)
-                .query((rs, n) -> new Upload(rs.getObject(1, UUID.class), rs.getLong(2), rs.getLong(3), rs.getString(4)))
+                .query(UPLOAD)
                 .list();
     }
 

@@ -34,7 +34,7 @@ class EmbeddedPostgresConfigurationTest {
     @Test
     void startsPostgresAndProvidesTheOnlyDataSourceWhichFlywayMigrates() throws Exception {
         Path dataDir = PostgresTestSupport.ROOT.resolve("configuration");
-        PostgresTestSupport.deleteRecursively(dataDir);
+        FileTrees.delete(dataDir);
         runner.withPropertyValues("registry.data-dir=" + dataDir,
                         "spring.flyway.locations=classpath:db/embedded-postgres-test")
                 .run(context -> {
@@ -54,7 +54,7 @@ class EmbeddedPostgresConfigurationTest {
                             String.class)).isEqualTo("registry");
                 });
         assertThat(dataDir.resolve("postgres/postmaster.pid")).as("server stopped with the context").doesNotExist();
-        PostgresTestSupport.deleteRecursively(dataDir);
+        FileTrees.delete(dataDir);
     }
 
     @Test

@@ -64,7 +64,7 @@ class PostgresProcessesTest extends PostgresTestSupport {
                 assertThat(Files.readString(dataDir.resolve("postgres.log"))).contains("without capabilities");
             }
         } finally {
-            deleteRecursively(open);
+            FileTrees.delete(open);
         }
     }
 

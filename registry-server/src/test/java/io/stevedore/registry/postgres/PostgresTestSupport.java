@@ -11,9 +11,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -41,27 +39,17 @@ abstract class PostgresTestSupport {
     @BeforeEach
     void createTestDir(TestInfo test) throws IOException {
         testDir = ROOT.resolve(getClass().getSimpleName() + "-" + test.getTestMethod().orElseThrow().getName());
-        deleteRecursively(testDir);
+        FileTrees.delete(testDir);
         Files.createDirectories(testDir);
     }
 
     @AfterEach
     void removeTestDir() throws IOException {
-        deleteRecursively(testDir);
+        FileTrees.delete(testDir);
     }
 
     Path dataDir() {
         return testDir.resolve("data");
-    }
-
-    static void deleteRecursively(Path dir) throws IOException {
-        if (Files.exists(dir)) {
-            try (Stream<Path> paths = Files.walk(dir)) { // does not follow symlinks
-                for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.delete(path);
-                }
-            }
-        }
     }
 
     static long postmasterPid(Path dataDir) throws IOException {

@@ -1,6 +1,7 @@
 package io.stevedore.registry.spec;
 
 import static io.stevedore.registry.spec.SpecClient.assertError;
+import static io.stevedore.registry.spec.SpecClient.assertManifest;
 import static io.stevedore.registry.spec.SpecClient.sha256;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -40,10 +41,7 @@ class PullSpecTest extends RegistryTestSupport {
 
         Response r = registry.getManifest(repo, "v1");
 
-        assertThat(r.status()).as("%s", r).isEqualTo(200);
-        assertThat(r.body()).isEqualTo(image.manifest());
-        assertThat(r.header("Content-Type")).isEqualTo(MediaTypes.OCI_MANIFEST);
-        assertThat(r.header("Docker-Content-Digest")).isEqualTo(image.digest());
+        assertManifest(r, image.manifest(), MediaTypes.OCI_MANIFEST, image.digest());
     }
 
     @Test
@@ -53,10 +51,7 @@ class PullSpecTest extends RegistryTestSupport {
 
         Response r = registry.getManifest(repo, image.digest());
 
-        assertThat(r.status()).as("%s", r).isEqualTo(200);
-        assertThat(r.body()).isEqualTo(image.manifest());
-        assertThat(r.header("Content-Type")).isEqualTo(MediaTypes.OCI_MANIFEST);
-        assertThat(r.header("Docker-Content-Digest")).isEqualTo(image.digest());
+        assertManifest(r, image.manifest(), MediaTypes.OCI_MANIFEST, image.digest());
     }
 
     @Test

@@ -2,6 +2,7 @@ package io.stevedore.registry.spec;
 
 import static io.stevedore.registry.spec.SpecClient.OCTET_STREAM;
 import static io.stevedore.registry.spec.SpecClient.assertError;
+import static io.stevedore.registry.spec.SpecClient.assertManifest;
 import static io.stevedore.registry.spec.SpecClient.obj;
 import static io.stevedore.registry.spec.SpecClient.sha256;
 import static io.stevedore.registry.spec.SpecClient.toJson;
@@ -422,11 +423,7 @@ class PushSpecTest extends RegistryTestSupport {
 
         String digest = registry.pushManifest(repo, "multi", MediaTypes.OCI_INDEX, index);
 
-        Response r = registry.getManifest(repo, "multi");
-        assertThat(r.status()).as("%s", r).isEqualTo(200);
-        assertThat(r.body()).isEqualTo(index);
-        assertThat(r.header("Content-Type")).isEqualTo(MediaTypes.OCI_INDEX);
-        assertThat(r.header("Docker-Content-Digest")).isEqualTo(digest);
+        assertManifest(registry.getManifest(repo, "multi"), index, MediaTypes.OCI_INDEX, digest);
     }
 
     @Test
@@ -436,11 +433,7 @@ class PushSpecTest extends RegistryTestSupport {
 
         String digest = registry.pushManifest(repo, "docker", MediaTypes.DOCKER_MANIFEST, manifest);
 
-        Response r = registry.getManifest(repo, "docker");
-        assertThat(r.status()).as("%s", r).isEqualTo(200);
-        assertThat(r.body()).isEqualTo(manifest);
-        assertThat(r.header("Content-Type")).isEqualTo(MediaTypes.DOCKER_MANIFEST);
-        assertThat(r.header("Docker-Content-Digest")).isEqualTo(digest);
+        assertManifest(registry.getManifest(repo, "docker"), manifest, MediaTypes.DOCKER_MANIFEST, digest);
     }
 
     @Test
@@ -459,11 +452,7 @@ class PushSpecTest extends RegistryTestSupport {
 
         String digest = registry.pushManifest(repo, "list", MediaTypes.DOCKER_MANIFEST_LIST, list);
 
-        Response r = registry.getManifest(repo, "list");
-        assertThat(r.status()).as("%s", r).isEqualTo(200);
-        assertThat(r.body()).isEqualTo(list);
-        assertThat(r.header("Content-Type")).isEqualTo(MediaTypes.DOCKER_MANIFEST_LIST);
-        assertThat(r.header("Docker-Content-Digest")).isEqualTo(digest);
+        assertManifest(registry.getManifest(repo, "list"), list, MediaTypes.DOCKER_MANIFEST_LIST, digest);
     }
 
     @Test

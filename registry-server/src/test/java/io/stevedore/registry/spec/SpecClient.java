@@ -296,7 +296,15 @@ final class SpecClient {
         return params;
     }
 
-    // ---------------------------------------------------------------- error assertions
+    // ---------------------------------------------------------------- assertions
+
+    /** Asserts a 200 that serves exactly {@code manifest}, with its media type and digest. */
+    static void assertManifest(Response response, byte[] manifest, String mediaType, String digest) {
+        assertThat(response.status()).as("%s", response).isEqualTo(200);
+        assertThat(response.body()).isEqualTo(manifest);
+        assertThat(response.header("Content-Type")).isEqualTo(mediaType);
+        assertThat(response.header("Docker-Content-Digest")).isEqualTo(digest);
+    }
 
     /**
      * Asserts the OCI error format: the given status and a JSON body
