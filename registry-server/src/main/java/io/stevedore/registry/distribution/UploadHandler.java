@@ -164,11 +164,15 @@ class UploadHandler {
 
     /** Runs {@code work} on the request's session and its bytes, holding the session's lock. */
     private void withSession(Exchange x, SessionWork work) throws IOException {
-        Upload upload = find(x);
-        ReentrantLock lock = lock(upload.id());
+        UUID id = uploadId(x);
+        ReentrantLock lock = lock(id);
         lock.lock();
-        try (UploadWriter writer = store.upload(upload.id().toString(), upload.storageState())) {
-            work.run(upload, writer);
+        try {
+            // Read under the lock: a request on the same session that held it has saved its progress.
+            Upload upload = uploads.find(x.repository(), id).orElseThrow(UploadHandler::unknownUpload);
+            try (UploadWriter writer = store.upload(upload.id().toString(), upload.storageState())) {
+                work.run(upload, writer);
+            }
         } finally {
             lock.unlock();
         }
@@ -205,11 +209,15 @@ class UploadHandler {
     }
 
     private Upload find(Exchange x) {
+        return uploads.find(x.repository(), uploadId(x)).orElseThrow(UploadHandler::unknownUpload);
+    }
+
+    private static UUID uploadId(Exchange x) {
         String id = x.reference();
         if (!UploadIds.isValid(id)) {
             throw unknownUpload();
         }
-        return uploads.find(x.repository(), UUID.fromString(id)).orElseThrow(UploadHandler::unknownUpload);
+        return UUID.fromString(id);
     }
 
     private static RegistryException unknownUpload() {
