@@ -254,7 +254,10 @@ public abstract class AuthRegistryTestSupport {
                     "--registry.data-dir=" + dataDir,
                     "--registry.auth.enabled=true",
                     "--registry.auth.failed-logins.per-user=" + FAILURES_PER_USER,
-                    "--registry.auth.failed-logins.per-address=" + FAILURES_PER_ADDRESS));
+                    "--registry.auth.failed-logins.per-address=" + FAILURES_PER_ADDRESS,
+                    // builds: a lost worker is noticed quickly, and the context limit is reachable
+                    "--registry.builds.lease-timeout=3s", "--registry.builds.heartbeat=1s",
+                    "--registry.builds.max-context-size=4MB", "--registry.builds.embedded-worker=false"));
             List<String> datasource = RegistryTestSupport.externalDatasourceArguments();
             if (!datasource.isEmpty()) {
                 adminPassword = "admin-" + UUID.randomUUID();

@@ -87,7 +87,8 @@ public class AccessPolicy {
         List<Object> params = grantedRankParams(account);
         params.add(repository.value());
         int rank = jdbc.sql(ROLE).params(params).query(Integer.class).single();
-        return Role.ofRank(rank);
+        Optional<Role> role = Role.ofRank(rank);
+        return account instanceof BuildAccount build ? build.cut(repository, role) : role;
     }
 
     /**
@@ -95,7 +96,7 @@ public class AccessPolicy {
      * and teams): a site admin, the user owning it, an admin of the organization owning it.
      */
     public boolean administers(Account account, String namespace) {
-        if (account.userId() == null) {
+        if (account.userId() == null || account instanceof BuildAccount) {
             return false;
         }
         return jdbc.sql("""

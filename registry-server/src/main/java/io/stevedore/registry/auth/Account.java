@@ -1,10 +1,11 @@
 package io.stevedore.registry.auth;
 
 /**
- * Someone who logs in: a user (password or personal access token) or a robot account (its
- * token). What an account may do is decided by {@link AccessPolicy} from these ids.
+ * Someone who logs in: a user (password or personal access token), a robot account (its
+ * token), or a build acting for whoever submitted it. What an account may do is decided by
+ * {@link AccessPolicy} from these ids.
  */
-public sealed interface Account permits UserStore.User, RobotStore.Robot {
+public sealed interface Account permits UserStore.User, RobotStore.Robot, BuildAccount {
 
     /** The login name: {@code alice}, or {@code acme+ci} for a robot. */
     String name();

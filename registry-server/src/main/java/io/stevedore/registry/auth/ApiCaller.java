@@ -1,5 +1,6 @@
 package io.stevedore.registry.auth;
 
+import io.stevedore.registry.api.ApiException;
 import io.stevedore.oci.InvalidNameException;
 import io.stevedore.oci.RepositoryName;
 import io.stevedore.registry.auth.Logins.Credentials;

@@ -1,5 +1,6 @@
 package io.stevedore.registry.auth;
 
+import io.stevedore.registry.api.ApiException;
 import io.stevedore.registry.auth.AuditLog.Entry;
 import io.stevedore.registry.auth.OrganizationStore.Organization;
 import io.stevedore.registry.auth.UserStore.User;

@@ -1,5 +1,6 @@
 package io.stevedore.registry.auth;
 
+import io.stevedore.registry.api.ApiException;
 import io.stevedore.oci.RepositoryName;
 import io.stevedore.registry.metadata.RepositoryStore;
 import io.stevedore.registry.metadata.Visibility;

@@ -13,12 +13,14 @@ import org.springframework.util.unit.DataSize;
  * @param dataDir  where the embedded default keeps blobs and its PostgreSQL
  * @param storage  which blob store
  * @param auth     authentication and access control
+ * @param builds   the remote build queue and its workers
  */
 @ConfigurationProperties("registry")
 public record RegistryProperties(@DefaultValue("./data") Path dataDir,
                                  @DefaultValue Storage storage,
                                  @DefaultValue Auth auth,
-                                 @DefaultValue EmbeddedPostgres embeddedPostgres) {
+                                 @DefaultValue EmbeddedPostgres embeddedPostgres,
+                                 @DefaultValue Builds builds) {
 
     public enum StorageType { FS, S3 }
 
@@ -93,5 +95,31 @@ public record RegistryProperties(@DefaultValue("./data") Path dataDir,
      *              refuses to run as root)
      */
     public record EmbeddedPostgres(@DefaultValue("0") int port, @DefaultValue("nobody") String runAs) {
+    }
+
+    /**
+     * Remote builds.
+     *
+     * @param workerToken     the secret build workers present; unset: one is created at first start in
+     *                        {@code <data-dir>/builds/worker-token} (mode 0600). Replicas must share one.
+     * @param secretKey       base64 AES key (16 or 32 bytes) sealing build secrets in the database; unset:
+     *                        created in {@code <data-dir>/builds/secret-key}. Replicas must share one.
+     * @param leaseTimeout    a running build whose worker has not reported for this long is handed to
+     *                        another worker
+     * @param heartbeat       how often workers report (well under the lease timeout)
+     * @param maxContextSize  the largest build context accepted
+     * @param logRetention    logs of builds that ended longer ago are deleted (the build rows stay)
+     * @param embeddedWorker  auto: start a worker process beside the registry when running as root with
+     *                        runc and the worker jar at hand; true: always try; false: never
+     * @param workerJar       the build-service jar the embedded worker runs; unset: looked for beside
+     *                        the registry's jar and in {@code build-service/target}
+     */
+    public record Builds(String workerToken, String secretKey,
+                         @DefaultValue("30s") Duration leaseTimeout,
+                         @DefaultValue("2s") Duration heartbeat,
+                         @DefaultValue("2GB") DataSize maxContextSize,
+                         @DefaultValue("30d") Duration logRetention,
+                         @DefaultValue("auto") String embeddedWorker,
+                         Path workerJar) {
     }
 }

@@ -12,16 +12,16 @@ import java.util.Base64;
 import java.util.Set;
 
 /** A generated password, kept in a file only its owner may read or write (0600). */
-record PasswordFile(Path path) {
+public record PasswordFile(Path path) {
 
     private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
 
-    boolean exists() {
+    public boolean exists() {
         return Files.exists(path);
     }
 
     /** The password; the mode is put back to 0600 first, should someone have loosened it. */
-    String read() throws IOException {
+    public String read() throws IOException {
         Files.setPosixFilePermissions(path, OWNER_ONLY);
         String password = Files.readString(path).strip();
         if (password.isEmpty()) {
@@ -31,7 +31,7 @@ record PasswordFile(Path path) {
     }
 
     /** A new random password, written over any earlier one. */
-    String create() throws IOException {
+    public String create() throws IOException {
         byte[] random = new byte[32];
         new SecureRandom().nextBytes(random);
         String password = Base64.getUrlEncoder().withoutPadding().encodeToString(random);

@@ -1,4 +1,4 @@
-package io.stevedore.registry.auth;
+package io.stevedore.registry.api;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -16,13 +16,11 @@ import org.springframework.web.bind.annotation.RestControllerAdvice;
 /**
  * Every error of the management API in one shape, {@code {"code":"CONFLICT","message":"..."}},
  * the code being the status's name: those it raises itself, and Spring MVC's own (no such
- * endpoint, method not allowed, unsupported media type, unreadable JSON). Registered with the API,
- * so with authentication on it also shapes the MVC errors of the token and actuator endpoints;
- * the distribution API has its own servlet and shape.
+ * endpoint, method not allowed, unsupported media type, unreadable JSON). It also shapes the MVC
+ * errors of the token and actuator endpoints; the distribution API has its own servlet and shape.
  */
 @RestControllerAdvice
-@WhenAuthEnabled
-class ApiErrors {
+public class ApiErrors {
     private static final Logger log = LoggerFactory.getLogger(ApiErrors.class);
 
     @ExceptionHandler(ApiException.class)
