@@ -8,6 +8,7 @@ import io.stevedore.build.engine.ImageBuilder;
 import io.stevedore.build.engine.Platforms;
 import io.stevedore.build.engine.Progress;
 import io.stevedore.build.engine.Registries;
+import io.stevedore.build.host.HostRequirements;
 import io.stevedore.client.DockerConfig;
 import io.stevedore.client.ImageReference;
 import io.stevedore.client.RegistryClientException;
@@ -61,13 +62,24 @@ final class BuildCommand {
     private final PrintStream err;
     private final Map<String, String> environment;
     private final Path workingDirectory;
+    private final HostRequirements hostRequirements;
 
     /** The environment and working directory are the caller's: this JVM's, or a daemon client's. */
     BuildCommand(PrintStream out, PrintStream err, Map<String, String> environment, Path workingDirectory) {
+        this(out, err, environment, workingDirectory, HostRequirements.ofThisHost());
+    }
+
+    /**
+     * {@code hostRequirements} checks the machine the build runs on: this process's, which in
+     * daemon mode is the daemon's (its PATH and privileges start the tools), not the client's.
+     */
+    BuildCommand(PrintStream out, PrintStream err, Map<String, String> environment, Path workingDirectory,
+                 HostRequirements hostRequirements) {
         this.out = out;
         this.err = err;
         this.environment = Map.copyOf(environment);
         this.workingDirectory = workingDirectory;
+        this.hostRequirements = hostRequirements;
     }
 
     int run(String[] args) {
@@ -78,6 +90,9 @@ final class BuildCommand {
             err.println("error: " + e.getMessage() + "\n\n" + USAGE);
             return 2;
         }
+        // One line before any work, even with --progress quiet: a missing tool otherwise shows only
+        // as a failed step (or a failed build) minutes later.
+        HostRequirements.warning(hostRequirements.missingFor(options.platforms)).ifPresent(err::println);
         Progress progress = new Progress(err, options.quiet);
         Map<String, RegistryCredentials> credentials = new HashMap<>();
         if (options.registryUser != null) {

@@ -9,6 +9,7 @@ import io.stevedore.build.dockerfile.Heredoc;
 import io.stevedore.build.dockerfile.Instruction;
 import io.stevedore.build.dockerfile.ShellWords;
 import io.stevedore.build.dockerfile.Stage;
+import io.stevedore.build.layers.CapabilityLossException;
 import io.stevedore.build.layers.LayerBlob;
 import io.stevedore.build.layers.LayerWriter;
 import io.stevedore.build.sandbox.OverlayMount;
@@ -129,6 +130,8 @@ final class LayerSteps {
             session.remember(key, entry);
             apply(state, key, entry);
             step.done();
+        } catch (CapabilityLossException e) {
+            throw new BuildException(e.getMessage(), e);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } finally {

@@ -1,6 +1,7 @@
 package io.stevedore.build.engine;
 
 import io.stevedore.build.context.FileTrees;
+import io.stevedore.build.layers.CapabilityLossException;
 import io.stevedore.build.layers.LayerBlob;
 import io.stevedore.build.layers.LayerExtractor;
 import io.stevedore.oci.Digest;
@@ -58,6 +59,9 @@ public final class LayerStore {
                     ? Files.newInputStream(local)
                     : registries.client(layer.registry()).openBlob(layer.repository(), layer.blob().digest())) {
                 diffId = LayerExtractor.extract(in, tmp);
+            } catch (CapabilityLossException e) {
+                FileTrees.deleteQuietly(tmp);
+                throw new BuildException(e.messageAbout("layer " + layer.blob().digest()), e);
             } catch (IOException e) {
                 FileTrees.deleteQuietly(tmp);
                 throw new BuildException("could not extract layer " + layer.blob().digest() + ": " + e.getMessage(), e);

@@ -22,14 +22,22 @@ public final class LayerExtractor {
 
     private LayerExtractor() {}
 
-    /** Extracts the layer and returns its diff_id, the sha256 of the uncompressed tar, hashed on the way. */
+    /**
+     * Extracts the layer and returns its diff_id, the sha256 of the uncompressed tar, hashed on the way.
+     *
+     * @throws CapabilityLossException when the layer carries file capabilities and setfattr is missing
+     */
     public static Digest extract(InputStream layer, Path layerDir) {
+        return extract(layer, layerDir, SecurityXattrs.onThisHost());
+    }
+
+    static Digest extract(InputStream layer, Path layerDir, SecurityXattrs securityXattrs) {
         try {
             InputStream tar = Decompression.open(new BufferedInputStream(layer, BUFFER));
             MessageDigest sha256 = Digest.newMessageDigest("sha256");
             InputStream hashed = new BufferedInputStream(new DigestInputStream(tar, sha256), BUFFER);
             TarExtraction.extract(hashed, layerDir, TarExtraction.Mode.IMAGE_LAYER,
-                    TarExtraction.KEEP_OWNER, TarExtraction.KEEP_OWNER);
+                    TarExtraction.KEEP_OWNER, TarExtraction.KEEP_OWNER, securityXattrs);
             hashed.transferTo(java.io.OutputStream.nullOutputStream()); // the padding after the end marker is part of the diff_id
             return Digest.fromMessageDigest("sha256", sha256);
         } catch (IOException e) {

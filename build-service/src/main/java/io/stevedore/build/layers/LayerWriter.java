@@ -43,9 +43,18 @@ public final class LayerWriter {
     /** One entry to write; {@code path} is relative, slash-separated, without a trailing slash. */
     private record Item(String path, byte[] sortKey, Kind kind, Path file, Map<String, Object> stat) {}
 
+    /**
+     * Writes the layer of {@code dir} to {@code outputFile}.
+     *
+     * @throws CapabilityLossException when getfattr is missing and the tree holds an executable
+     */
     public static LayerBlob write(Path dir, Path outputFile, LayerOptions options) {
+        return write(dir, outputFile, options, SecurityXattrs.onThisHost());
+    }
+
+    static LayerBlob write(Path dir, Path outputFile, LayerOptions options, SecurityXattrs securityXattrs) {
         try {
-            return new Run(dir, options).write(outputFile);
+            return new Run(dir, options, securityXattrs).write(outputFile);
         } catch (IOException e) {
             throw new UncheckedIOException("writing layer from " + dir + ": " + e.getMessage(), e);
         }
@@ -54,21 +63,28 @@ public final class LayerWriter {
     private static final class Run {
         private final Path dir;
         private final LayerOptions options;
+        private final SecurityXattrs securityXattrs;
         private final List<Item> items = new ArrayList<>();
         private final byte[] buffer = new byte[BUFFER];
         private final Map<String, String> firstPathOfInode = new HashMap<>();
         private Map<Path, byte[]> capabilities = Map.of();
 
-        Run(Path dir, LayerOptions options) {
+        Run(Path dir, LayerOptions options, SecurityXattrs securityXattrs) {
             this.dir = dir.toAbsolutePath();
             this.options = options;
+            this.securityXattrs = securityXattrs;
         }
 
         LayerBlob write(Path outputFile) throws IOException {
-            Future<Map<Path, byte[]>> capabilityScan = SecurityXattrs.readCapabilitiesAsync(dir);
+            Future<Map<Path, byte[]>> capabilityScan = securityXattrs.canRead()
+                    ? securityXattrs.readCapabilitiesAsync(dir) : null;
             collect(dir, "");
             items.sort((a, b) -> Arrays.compareUnsigned(a.sortKey(), b.sortKey()));
-            capabilities = await(capabilityScan);
+            if (capabilityScan != null) {
+                capabilities = await(capabilityScan);
+            } else {
+                refuseExecutables();
+            }
 
             HashingOutputStream compressed;
             HashingOutputStream tar;
@@ -119,6 +135,22 @@ public final class LayerWriter {
                         }
                     }
                     default -> LOG.log(System.Logger.Level.INFO, "special file " + path + " left out of the layer");
+                }
+            }
+        }
+
+        /**
+         * Without getfattr nothing tells whether a file carries a capability, and any may: a RUN
+         * step can run setcap (dpkg does, installing ping), overlayfs keeps a lower file's
+         * capability when it copies the file up, and a preserving COPY --from may carry one. The
+         * kernel honours a file capability only when the file is executed, so a layer without
+         * executable regular files loses nothing and is written; one with an executable fails
+         * rather than maybe dropping its capability without a word.
+         */
+        private void refuseExecutables() {
+            for (Item item : items) {
+                if (item.kind() == Kind.REGULAR && ((Integer) item.stat().get("mode") & 0111) != 0) {
+                    throw CapabilityLossException.cannotRead(item.path());
                 }
             }
         }

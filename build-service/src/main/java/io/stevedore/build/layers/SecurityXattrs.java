@@ -1,5 +1,7 @@
 package io.stevedore.build.layers;
 
+import io.stevedore.build.host.SearchPath;
+
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -16,32 +18,51 @@ import java.util.concurrent.CompletableFuture;
 /**
  * security.capability is the one non-user extended attribute a layer must carry (ping, for one,
  * relies on it), and the JDK can reach only user.* attributes. So it goes through getfattr/setfattr
- * (Debian package attr): ONE process per layer, never one per file.
+ * (Debian package attr): ONE process per layer, never one per file. The tools are looked up on an
+ * injected {@link SearchPath} before use, so a missing one is a clear decision here (see
+ * {@link CapabilityLossException}) rather than a failed process start somewhere below.
  */
 final class SecurityXattrs {
     static final String CAPABILITY = "security.capability";
-    private static final System.Logger LOG = System.getLogger(SecurityXattrs.class.getName());
+    static final String GETFATTR = "getfattr";
+    static final String SETFATTR = "setfattr";
+    private static final SecurityXattrs ON_THIS_HOST = new SecurityXattrs(SearchPath.ofThisProcess());
 
     record Assignment(Path path, String name, byte[] value) {}
 
-    private SecurityXattrs() {}
+    private final SearchPath searchPath;
+
+    /** Tools are looked up on {@code searchPath} at each use (a few stat calls), so installing attr needs no restart. */
+    SecurityXattrs(SearchPath searchPath) {
+        this.searchPath = searchPath;
+    }
+
+    /** getfattr and setfattr as this process's PATH finds them. */
+    static SecurityXattrs onThisHost() {
+        return ON_THIS_HOST;
+    }
+
+    boolean canRead() {
+        return searchPath.contains(GETFATTR);
+    }
+
+    boolean canWrite() {
+        return searchPath.contains(SETFATTR);
+    }
 
     /**
      * Starts reading every security.capability under {@code dir} (symlinks not followed); the
-     * future yields absolute paths to values. Empty when getfattr is missing.
+     * future yields absolute paths to values. Callers check {@link #canRead()} first: without
+     * getfattr nothing can be known, which is not the same as "no capabilities".
      */
-    static CompletableFuture<Map<Path, byte[]>> readCapabilitiesAsync(Path dir) {
-        Process process;
-        try {
-            process = new ProcessBuilder("getfattr", "-R", "-P", "-h", "--absolute-names", "-e", "hex",
-                    "-m", "^security\\.capability$", "-d", dir.toAbsolutePath().toString())
-                    .redirectError(ProcessBuilder.Redirect.DISCARD)
-                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-                    .start();
-        } catch (IOException e) {
-            LOG.log(System.Logger.Level.WARNING, "getfattr unavailable, file capabilities not recorded: " + e.getMessage());
-            return CompletableFuture.completedFuture(Map.of());
-        }
+    CompletableFuture<Map<Path, byte[]>> readCapabilitiesAsync(Path dir) throws IOException {
+        Path getfattr = searchPath.find(GETFATTR)
+                .orElseThrow(() -> new IOException("getfattr is not installed (Debian package attr)"));
+        Process process = new ProcessBuilder(getfattr.toString(), "-R", "-P", "-h", "--absolute-names", "-e", "hex",
+                "-m", "^security\\.capability$", "-d", dir.toAbsolutePath().toString())
+                .redirectError(ProcessBuilder.Redirect.DISCARD)
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                .start();
         return CompletableFuture.supplyAsync(() -> {
             try (InputStream out = process.getInputStream()) {
                 Map<Path, byte[]> result = parseDump(out.readAllBytes());
@@ -56,11 +77,17 @@ final class SecurityXattrs {
         });
     }
 
-    /** Applies the assignments with one {@code setfattr --restore}; a no-op when there are none. */
-    static void apply(List<Assignment> assignments) throws IOException {
+    /**
+     * Applies the assignments with one {@code setfattr --restore}; a no-op when there are none.
+     * Without setfattr the capabilities would be lost, so that fails with {@code subject} (what
+     * carried them) named.
+     */
+    void apply(List<Assignment> assignments, Path root, String subject) throws IOException {
         if (assignments.isEmpty()) {
             return;
         }
+        Path setfattr = searchPath.find(SETFATTR)
+                .orElseThrow(() -> CapabilityLossException.cannotSet(subject, root.relativize(assignments.getFirst().path()).toString()));
         ByteArrayOutputStream dump = new ByteArrayOutputStream();
         for (Assignment a : assignments) {
             dump.writeBytes("# file: ".getBytes(StandardCharsets.US_ASCII));
@@ -69,7 +96,7 @@ final class SecurityXattrs {
             dump.writeBytes((a.name() + "=0x" + HexFormat.of().formatHex(a.value()) + "\n\n")
                     .getBytes(StandardCharsets.US_ASCII));
         }
-        Process process = new ProcessBuilder("setfattr", "-h", "--restore=-")
+        Process process = new ProcessBuilder(setfattr.toString(), "-h", "--restore=-")
                 .redirectErrorStream(true).start();
         try (OutputStream in = process.getOutputStream()) {
             in.write(dump.toByteArray());

@@ -60,6 +60,7 @@ public final class TarExtraction {
     private final Mode mode;
     private final int ownerUid;
     private final int ownerGid;
+    private final SecurityXattrs securityXattrs;
     private final boolean runningAsRoot = ProcessIdentity.isRoot();
     private final byte[] buffer = new byte[1 << 20];
 
@@ -73,21 +74,34 @@ public final class TarExtraction {
     private final LinkedHashMap<Path, FileTime> directoryTimes = new LinkedHashMap<>();
     private final List<SecurityXattrs.Assignment> capabilities = new ArrayList<>();
 
-    private TarExtraction(Path root, Mode mode, int ownerUid, int ownerGid) {
+    private TarExtraction(Path root, Mode mode, int ownerUid, int ownerGid, SecurityXattrs securityXattrs) {
         this.root = root;
         this.mode = mode;
         this.ownerUid = ownerUid;
         this.ownerGid = ownerGid;
+        this.securityXattrs = securityXattrs;
     }
 
     /**
      * Reads the tar from {@code tar} up to its end-of-archive marker and unpacks it below
      * {@code root} (created when missing). {@code uid}/{@code gid} override the archive's owners
      * unless {@link #KEEP_OWNER}.
+     *
+     * @throws CapabilityLossException when an entry carries file capabilities and setfattr is missing
      */
     public static void extract(InputStream tar, Path root, Mode mode, int uid, int gid) throws IOException {
+        extract(tar, root, mode, uid, gid, SecurityXattrs.onThisHost());
+    }
+
+    /**
+     * As {@link #extract(InputStream, Path, Mode, int, int)}, setting file capabilities with
+     * {@code securityXattrs}; an entry carrying one fails with {@link CapabilityLossException}
+     * when they cannot be set.
+     */
+    static void extract(InputStream tar, Path root, Mode mode, int uid, int gid, SecurityXattrs securityXattrs)
+            throws IOException {
         Files.createDirectories(root);
-        new TarExtraction(root, mode, uid, gid).run(new TarReader(tar));
+        new TarExtraction(root, mode, uid, gid, securityXattrs).run(new TarReader(tar));
     }
 
     private void run(TarReader reader) throws IOException {
@@ -107,7 +121,7 @@ public final class TarExtraction {
                 // a later entry replaced the directory
             }
         }
-        SecurityXattrs.apply(capabilities);
+        securityXattrs.apply(capabilities, root, subject());
     }
 
     private void apply(TarEntry entry, TarReader reader) throws IOException {
@@ -340,11 +354,20 @@ public final class TarExtraction {
             } else if (name.startsWith("user.")) {
                 view(target).write(name.substring(5), ByteBuffer.wrap(xattr.getValue()));
             } else if (name.equals(SecurityXattrs.CAPABILITY)) {
+                if (capabilities.isEmpty() && !securityXattrs.canWrite()) {
+                    // fail at the first one instead of after unpacking a whole layer in vain
+                    throw CapabilityLossException.cannotSet(subject(), String.join("/", cleanComponents(entry.name())));
+                }
                 capabilities.add(new SecurityXattrs.Assignment(target, name, xattr.getValue()));
             } else {
                 LOG.log(System.Logger.Level.INFO, "ignored xattr " + name + " on " + entry.name());
             }
         }
+    }
+
+    /** What this tar is, for messages. */
+    private String subject() {
+        return mode == Mode.IMAGE_LAYER ? "a layer" : "an added archive";
     }
 
     /** Forgets what was known about {@code key} and everything below it, after it was removed. */

@@ -51,6 +51,24 @@ public final class Binfmt {
     }
 
     /**
+     * Whether {@code platform}'s binaries can run here: natively, or through an installed qemu
+     * emulator that {@link #ensure} can register. Two file checks, no process, so it is cheap
+     * enough to ask before every build.
+     */
+    public static boolean runnable(Platform platform) {
+        if (nativelySupported(platform)) {
+            return true;
+        }
+        String qemu = QEMU_ARCHITECTURES.get(platform.architecture());
+        return "linux".equals(platform.os()) && qemu != null
+                && Files.isExecutable(emulator(qemu)) && Files.isRegularFile(DESCRIPTIONS.resolve("qemu-" + qemu));
+    }
+
+    private static Path emulator(String qemuArchitecture) {
+        return Path.of("/usr/bin/qemu-" + qemuArchitecture + "-static");
+    }
+
+    /**
      * Makes sure {@code platform} can run here: natively, or through a registered qemu handler with
      * the F flag (registering it, and mounting binfmt_misc, when missing).
      */
@@ -66,7 +84,7 @@ public final class Binfmt {
             throw new SandboxException("cannot run " + platform + " steps: no qemu emulator is known for architecture "
                     + platform.architecture());
         }
-        Path emulator = Path.of("/usr/bin/qemu-" + qemu + "-static");
+        Path emulator = emulator(qemu);
         Path description = DESCRIPTIONS.resolve("qemu-" + qemu);
         if (!Files.isExecutable(emulator) || !Files.isRegularFile(description)) {
             throw new SandboxException("cannot run " + platform + " steps: " + emulator

@@ -49,6 +49,17 @@ public final class TestTar {
         return put(entry, data);
     }
 
+    /** A regular file with one extended attribute as a PAX {@code SCHILY.xattr.NAME} record (value ASCII). */
+    public TestTar fileWithXattr(String name, String content, int mode, String xattr, String value) {
+        TarArchiveEntry entry = new TarArchiveEntry(name, TarConstants.LF_NORMAL, true);
+        entry.setMode(mode);
+        entry.setModTime(java.nio.file.attribute.FileTime.from(Instant.ofEpochSecond(1_600_000_000L)));
+        entry.addPaxHeader("SCHILY.xattr." + xattr, value);
+        byte[] data = content.getBytes(StandardCharsets.UTF_8);
+        entry.setSize(data.length);
+        return put(entry, data);
+    }
+
     public TestTar symlink(String name, String target) {
         TarArchiveEntry entry = new TarArchiveEntry(name, TarConstants.LF_SYMLINK, true);
         entry.setLinkName(target);
