@@ -10,13 +10,13 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 
 /** Whole directory trees, handled without following symlinks (which could point anywhere). */
-final class FileTrees {
+public final class FileTrees {
 
     private FileTrees() {
     }
 
     /** rm -rf; absent is fine. */
-    static void delete(Path root) throws IOException {
+    public static void delete(Path root) throws IOException {
         if (!Files.exists(root, NOFOLLOW_LINKS)) {
             return;
         }

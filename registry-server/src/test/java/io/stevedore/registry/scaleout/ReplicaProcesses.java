@@ -16,10 +16,10 @@ import java.util.List;
  * Real registry replicas: separate JVMs running the packaged jar, as an operator runs them behind
  * a load balancer, all on one PostgreSQL and one storage.
  */
-final class ReplicaProcesses implements AutoCloseable {
+public final class ReplicaProcesses implements AutoCloseable {
 
     /** One running replica. */
-    record Replica(URI url, Process process, Path log) {
+    public record Replica(URI url, Process process, Path log) {
     }
 
     private final List<Replica> replicas = new ArrayList<>();
@@ -28,7 +28,7 @@ final class ReplicaProcesses implements AutoCloseable {
      * Starts a replica with the given extra arguments ({@code --spring.datasource.url=...} and the
      * storage settings) and waits until its readiness probe is UP.
      */
-    Replica start(Path jar, Path workDir, List<String> args) throws Exception {
+    public Replica start(Path jar, Path workDir, List<String> args) throws Exception {
         int port;
         try (ServerSocket socket = new ServerSocket(0)) {
             port = socket.getLocalPort();

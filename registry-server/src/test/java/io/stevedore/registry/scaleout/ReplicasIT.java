@@ -46,7 +46,7 @@ class ReplicasIT {
     static void startReplicas() throws Exception {
         postgres = new EmbeddedPostgres(WORK.resolve("database"), 0, "nobody");
         EmbeddedPostgres.Endpoint db = postgres.start();
-        List<String> shared = new ArrayList<>(List.of(
+        List<String> shared = new ArrayList<>(List.of("--registry.auth.enabled=false",
                 "--spring.datasource.url=" + db.jdbcUrl(),
                 "--spring.datasource.username=" + db.username(),
                 "--spring.datasource.password=" + db.password()));

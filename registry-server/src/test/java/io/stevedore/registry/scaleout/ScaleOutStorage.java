@@ -10,7 +10,7 @@ import java.util.List;
  * the test JVM) with {@code -Dstevedore.test.storage=s3}, else one filesystem both processes see,
  * as a shared volume would be.
  */
-final class ScaleOutStorage implements AutoCloseable {
+public final class ScaleOutStorage implements AutoCloseable {
     private final S3ProxyServer s3;
     private final List<String> arguments;
 
@@ -19,7 +19,7 @@ final class ScaleOutStorage implements AutoCloseable {
         this.arguments = arguments;
     }
 
-    static ScaleOutStorage start(Path work) throws Exception {
+    public static ScaleOutStorage start(Path work) throws Exception {
         if (!TestStorage.s3()) {
             return new ScaleOutStorage(null, List.of("--registry.storage.type=fs",
                     "--registry.data-dir=" + work.resolve("shared-data")));
@@ -29,7 +29,7 @@ final class ScaleOutStorage implements AutoCloseable {
     }
 
     /** Registry arguments pointing a replica at the shared storage. */
-    List<String> arguments() {
+    public List<String> arguments() {
         return arguments;
     }
 
