@@ -1,7 +1,6 @@
 package io.stevedore.build.cli;
 
-import io.stevedore.build.dockerfile.DockerfileException;
-import io.stevedore.build.engine.BuildException;
+import io.stevedore.build.engine.BuildFailures;
 import io.stevedore.build.engine.BuildRequest;
 import io.stevedore.build.engine.BuildResult;
 import io.stevedore.build.engine.ImageBuilder;
@@ -10,7 +9,6 @@ import io.stevedore.build.engine.Progress;
 import io.stevedore.build.engine.Registries;
 import io.stevedore.client.DockerConfig;
 import io.stevedore.client.ImageReference;
-import io.stevedore.client.RegistryClientException;
 import io.stevedore.client.RegistryCredentials;
 import io.stevedore.oci.Platform;
 
@@ -89,11 +87,8 @@ final class BuildCommand {
             BuildResult result = builder.build(options.request(), progress, environment::get);
             out.println(result.digest());
             return 0;
-        } catch (DockerfileException | BuildException | RegistryClientException e) {
-            err.println("error: " + e.getMessage());
-            return 1;
         } catch (RuntimeException e) {
-            err.println("error: " + e);
+            err.println("error: " + BuildFailures.message(e));
             return 1;
         }
     }
