@@ -12,6 +12,11 @@ public final class Main {
     private Main() {}
 
     public static void main(String[] args) {
+        if (args.length > 0 && args[0].equals("build") && RemoteBuildCommand.isRemote(args)) {
+            // straight to the registry: no daemon, no AOT relaunch, no engine classes
+            System.exit(new RemoteBuildCommand(System.out, System.err, System.getenv(), Path.of("").toAbsolutePath())
+                    .run(Arrays.copyOfRange(args, 1, args.length)));
+        }
         if (args.length > 0 && args[0].equals("build")) {
             java.util.Optional<Integer> status = DaemonClient.run(args);
             if (status.isEmpty()) {
