@@ -1,7 +1,6 @@
 package io.stevedore.build.cli;
 
-import io.stevedore.build.dockerfile.DockerfileException;
-import io.stevedore.build.engine.BuildException;
+import io.stevedore.build.engine.BuildFailures;
 import io.stevedore.build.engine.BuildRequest;
 import io.stevedore.build.engine.BuildResult;
 import io.stevedore.build.engine.ImageBuilder;
@@ -11,7 +10,6 @@ import io.stevedore.build.engine.Registries;
 import io.stevedore.build.host.HostRequirements;
 import io.stevedore.client.DockerConfig;
 import io.stevedore.client.ImageReference;
-import io.stevedore.client.RegistryClientException;
 import io.stevedore.client.RegistryCredentials;
 import io.stevedore.oci.Platform;
 
@@ -32,6 +30,7 @@ import java.util.Set;
 final class BuildCommand {
     static final String USAGE = """
             usage: java -jar build-service.jar build [OPTIONS] CONTEXT
+                   java -jar build-service.jar build --remote URL -t REPO:TAG [OPTIONS] CONTEXT
 
               -t, --tag REGISTRY/REPO:TAG   push the result under this name (repeatable, at least one)
               -f, --file PATH               Dockerfile (default: CONTEXT/Dockerfile)
@@ -55,6 +54,13 @@ final class BuildCommand {
                   --step-timeout DURATION   limit per RUN step, e.g. 30m (default 1h)
                   --memory BYTES[k|m|g]     memory limit per RUN step
                   --work-dir PATH           layer store and cache (default $STEVEDORE_BUILD_DIR or ~/.cache/stevedore-build)
+
+            Remote builds (the registry queues the build and one of its workers runs it):
+                  --remote URL              submit to the registry at URL, e.g. https://registry.example.com;
+                                            tags are REPO:TAG in that registry; -f, --build-arg, --target,
+                                            --platform, --secret (https or loopback only), --no-cache, --label,
+                                            --progress and --registry-user/--registry-password apply.
+                                            Ctrl-C cancels the build; exit status 130 when it was cancelled.
 
             The pushed digest is printed on stdout; the exit status is non-zero on failure.""";
 
@@ -99,27 +105,15 @@ final class BuildCommand {
             credentials.put(options.tags.getFirst().registry(),
                     RegistryCredentials.basic(options.registryUser, options.registryPassword));
         }
-        try (Registries registries = new Registries(DockerConfig.load(dockerConfigFile()), credentials, options.insecure)) {
+        try (Registries registries = new Registries(DockerConfig.load(CallerFiles.dockerConfig(environment, workingDirectory)), credentials, options.insecure)) {
             ImageBuilder builder = new ImageBuilder(options.workDir, registries, options.defaultRegistry);
             BuildResult result = builder.build(options.request(), progress, environment::get);
             out.println(result.digest());
             return 0;
-        } catch (DockerfileException | BuildException | RegistryClientException e) {
-            err.println("error: " + e.getMessage());
-            return 1;
         } catch (RuntimeException e) {
-            err.println("error: " + e);
+            err.println("error: " + BuildFailures.message(e));
             return 1;
         }
-    }
-
-    /** config.json as `docker login` wrote it for this caller: $DOCKER_CONFIG/config.json or ~/.docker/config.json. */
-    private Path dockerConfigFile() {
-        String dir = environment.get("DOCKER_CONFIG");
-        if (dir != null && !dir.isBlank()) {
-            return workingDirectory.resolve(dir).resolve("config.json");
-        }
-        return Options.home(environment).resolve(".docker").resolve("config.json");
     }
 
     /** The parsed command line. */
@@ -151,12 +145,7 @@ final class BuildCommand {
         /** $STEVEDORE_BUILD_DIR, else ~/.cache/stevedore-build. */
         static Path defaultWorkDir(Map<String, String> environment, Path cwd) {
             String env = environment.get("STEVEDORE_BUILD_DIR");
-            return env != null && !env.isBlank() ? cwd.resolve(env) : home(environment).resolve(".cache").resolve("stevedore-build");
-        }
-
-        static Path home(Map<String, String> environment) {
-            String home = environment.get("HOME");
-            return Path.of(home != null && !home.isBlank() ? home : System.getProperty("user.home"));
+            return env != null && !env.isBlank() ? cwd.resolve(env) : CallerFiles.home(environment).resolve(".cache").resolve("stevedore-build");
         }
 
         static Options parse(String[] args, Map<String, String> environment, Path cwd) {
@@ -266,29 +255,9 @@ final class BuildCommand {
         }
 
         private void secret(String value) {
-            String id = null;
-            String src = null;
-            String env = null;
-            for (String part : value.split(",")) {
-                int eq = part.indexOf('=');
-                String key = eq < 0 ? part : part.substring(0, eq);
-                String v = eq < 0 ? "" : part.substring(eq + 1);
-                switch (key) {
-                    case "id" -> id = v;
-                    case "src", "source" -> src = v;
-                    case "env" -> env = v;
-                    case "type" -> { /* file or env, implied by src/env */ }
-                    default -> throw new IllegalArgumentException("--secret: unknown field " + key);
-                }
-            }
-            if (id == null || id.isEmpty()) {
-                throw new IllegalArgumentException("--secret needs id=ID");
-            }
-            if (src != null) {
-                secrets.put(id, BuildRequest.SecretSource.file(cwd.resolve(src)));
-            } else {
-                secrets.put(id, BuildRequest.SecretSource.env(env != null ? env : id));
-            }
+            SecretFlag flag = SecretFlag.parse(value, cwd);
+            secrets.put(flag.id(), flag.file() != null ? BuildRequest.SecretSource.file(flag.file())
+                    : BuildRequest.SecretSource.env(flag.environmentVariable()));
         }
 
         BuildRequest request() {

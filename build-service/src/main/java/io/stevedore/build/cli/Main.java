@@ -4,11 +4,19 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Arrays;
 
-/** `java -jar build-service.jar build ...`: the standalone builder, options spelled like `docker build`. */
+/**
+ * `java -jar build-service.jar build ...`: the standalone builder, options spelled like `docker build`;
+ * `worker ...`: a build worker that takes builds from a registry.
+ */
 public final class Main {
     private Main() {}
 
     public static void main(String[] args) {
+        if (args.length > 0 && args[0].equals("build") && RemoteBuildCommand.isRemote(args)) {
+            // straight to the registry: no daemon, no AOT relaunch, no engine classes
+            System.exit(new RemoteBuildCommand(System.out, System.err, System.getenv(), Path.of("").toAbsolutePath())
+                    .run(Arrays.copyOfRange(args, 1, args.length)));
+        }
         if (args.length > 0 && args[0].equals("build")) {
             java.util.Optional<Integer> status = DaemonClient.run(args);
             if (status.isEmpty()) {
@@ -17,6 +25,11 @@ public final class Main {
             if (status.isPresent()) {
                 System.exit(status.get());
             }
+        }
+        if (args.length > 0 && args[0].equals("worker")) {
+            System.exit(io.stevedore.build.worker.WorkerCommand.run(Arrays.copyOfRange(args, 1, args.length),
+                    System.getenv(), BuildCommand.Options.defaultWorkDir(System.getenv(), Path.of("").toAbsolutePath()),
+                    System.err));
         }
         if (args.length == 2 && args[0].equals("daemon")) {
             System.exit(daemon(args[1]));
@@ -40,7 +53,7 @@ public final class Main {
 
     static int run(String[] args, PrintStream out, PrintStream err) {
         if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h") || args[0].equals("help")) {
-            err.println(BuildCommand.USAGE);
+            err.println(BuildCommand.USAGE + "\n\n" + io.stevedore.build.worker.WorkerCommand.USAGE);
             return args.length == 0 ? 2 : 0;
         }
         if (!args[0].equals("build")) {

@@ -39,7 +39,15 @@ public final class TarExtraction {
         /** An image layer unpacked into its own, initially empty, overlay lower dir. */
         IMAGE_LAYER,
         /** An archive ADDed into an existing directory of the image. */
-        ADDED_ARCHIVE
+        ADDED_ARCHIVE,
+        /**
+         * A build context uploaded by someone else, unpacked into an empty directory on a build
+         * worker: names must be relative and stay inside, parents are never symlinks, devices and
+         * fifos are refused, owners and xattrs of the archive are not applied. Symlink entries are
+         * kept as written (as `docker build` sends them and git checks them out): COPY refuses to
+         * follow one out of the context.
+         */
+        BUILD_CONTEXT
     }
 
     /** Keep the owners written in the archive. */
@@ -125,6 +133,9 @@ public final class TarExtraction {
     }
 
     private void apply(TarEntry entry, TarReader reader) throws IOException {
+        if (mode == Mode.BUILD_CONTEXT) {
+            refuseInContext(entry);
+        }
         List<String> parts = cleanComponents(entry.name());
         if (parts.isEmpty()) {
             if (entry.type() == TarEntry.DIRECTORY) {
@@ -182,6 +193,20 @@ public final class TarExtraction {
                             + " (not creatable without mknod; runtimes provide /dev)");
             default -> LOG.log(System.Logger.Level.INFO, "skipped tar entry " + entry.name()
                     + " of unsupported type '" + entry.type() + "'");
+        }
+    }
+
+    private static void refuseInContext(TarEntry entry) {
+        if (entry.name().startsWith("/")) {
+            throw HostileArchiveException.entry(entry.name(), "absolute path in a build context");
+        }
+        if (("/" + entry.name() + "/").contains("/../")) {
+            throw HostileArchiveException.entry(entry.name(), "'..' in a build context path");
+        }
+        switch (entry.type()) {
+            case TarEntry.CHAR_DEVICE, TarEntry.BLOCK_DEVICE, TarEntry.FIFO ->
+                    throw HostileArchiveException.entry(entry.name(), "device or fifo in a build context");
+            default -> { }
         }
     }
 
@@ -326,6 +351,14 @@ public final class TarExtraction {
     }
 
     private void metadata(Path target, TarEntry entry, String parentKey, boolean created) throws IOException {
+        if (mode == Mode.BUILD_CONTEXT) {
+            if (entry.type() != TarEntry.SYMLINK) {
+                // no setuid/setgid file of a stranger's archive on the worker's disk (it runs as root)
+                PosixMetadata.setMode(target, entry.mode() & 0777);
+            }
+            setModifiedTime(target, entry);
+            return;
+        }
         int uid = ownerUid == KEEP_OWNER ? entry.uid() : ownerUid;
         int gid = ownerGid == KEEP_OWNER ? entry.gid() : ownerGid;
         boolean alreadyOwned = created && runningAsRoot && uid == 0 && gid == 0
@@ -338,6 +371,10 @@ public final class TarExtraction {
             PosixMetadata.setMode(target, entry.mode());
             xattrs(target, entry);
         }
+        setModifiedTime(target, entry);
+    }
+
+    private void setModifiedTime(Path target, TarEntry entry) throws IOException {
         FileTime mtime = FileTime.from(entry.mtimeSeconds(), java.util.concurrent.TimeUnit.SECONDS);
         if (entry.type() == TarEntry.DIRECTORY) {
             directoryTimes.put(target, mtime); // a repeated entry keeps its first place

@@ -13,7 +13,7 @@ import java.util.Map;
  * hold a value (long or non-ASCII names, big sizes or ids) or for extended attributes, so the same
  * tree always gives the same bytes.
  */
-final class TarWriter {
+public final class TarWriter {
     private static final int BLOCK = 512;
     private static final long MAX_OCTAL_11 = 077777777777L;
     private static final long MAX_OCTAL_7 = 07777777L;
@@ -22,11 +22,11 @@ final class TarWriter {
     private final OutputStream out;
     private final byte[] header = new byte[BLOCK];
 
-    TarWriter(OutputStream out) {
+    public TarWriter(OutputStream out) {
         this.out = out;
     }
 
-    void writeHeader(String name, char type, long size, int mode, int uid, int gid, long mtimeSeconds,
+    public void writeHeader(String name, char type, long size, int mode, int uid, int gid, long mtimeSeconds,
                      String linkName, Map<String, byte[]> xattrs) throws IOException {
         byte[] nameBytes = name.getBytes(StandardCharsets.UTF_8);
         byte[] linkBytes = linkName == null ? new byte[0] : linkName.getBytes(StandardCharsets.UTF_8);
@@ -68,8 +68,13 @@ final class TarWriter {
         out.write(header);
     }
 
+    /** Where an entry's data goes after its header; {@link #pad} follows it. */
+    public OutputStream entryOutput() {
+        return out;
+    }
+
     /** Pads entry data of {@code size} bytes to the block boundary. */
-    void pad(long size) throws IOException {
+    public void pad(long size) throws IOException {
         int padding = (int) ((BLOCK - size % BLOCK) % BLOCK);
         if (padding > 0) {
             out.write(ZEROS, 0, padding);
@@ -77,7 +82,7 @@ final class TarWriter {
     }
 
     /** The end-of-archive marker: two zero blocks. */
-    void finish() throws IOException {
+    public void finish() throws IOException {
         out.write(ZEROS);
     }
 
