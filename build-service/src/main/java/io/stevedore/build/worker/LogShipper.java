@@ -48,8 +48,8 @@ final class LogShipper implements AutoCloseable {
     synchronized void line(String line) {
         pending.addLast(line);
         rememberStep(line);
-        if (pending.size() >= BATCH_LINES) {
-            notifyAll();
+        if (pending.size() == 1 || pending.size() >= BATCH_LINES) {
+            notifyAll(); // the first line starts the batch delay; a full batch goes at once
         }
     }
 

@@ -7,6 +7,7 @@ import java.net.http.HttpClient;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 
 /** `java -jar build-service.jar worker ...`: parses the options and runs the {@link Worker}. */
@@ -19,7 +20,9 @@ public final class WorkerCommand {
                   --name NAME               how the registry names this worker (default: the host name)
                   --work-dir PATH           layer store and cache, kept between builds (default: as for build)
                   --builds N                builds run at the same time (default 1)
-                  --default-registry HOST   where short names such as "busybox" come from (default docker.io)""";
+                  --default-registry HOST   where short names such as "busybox" come from (default docker.io)
+                  --git-protocols LIST      git transports builds may use, colon-separated (default https:http:ssh:git;
+                                            add file only where builds may read this machine's repositories)""";
 
     private WorkerCommand() {}
 
@@ -35,7 +38,7 @@ public final class WorkerCommand {
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10))
                 .followRedirects(HttpClient.Redirect.NORMAL).build();
         WorkerSettings settings = new WorkerSettings(options.registry, options.workDir, options.defaultRegistry,
-                GitCheckout.NETWORK_PROTOCOLS);
+                options.gitProtocols);
         WorkerApi api = new WorkerApi(options.registry, options.token, http);
         try {
             return new Worker(api, settings, options.name, options.builds,
@@ -47,7 +50,8 @@ public final class WorkerCommand {
     }
 
     /** The parsed command line. */
-    record Options(URI registry, String token, String name, Path workDir, int builds, String defaultRegistry) {
+    record Options(URI registry, String token, String name, Path workDir, int builds, String defaultRegistry,
+                   String gitProtocols) {
 
         static Options parse(String[] args, Map<String, String> environment, Path defaultWorkDir) {
             String registry = null;
@@ -56,6 +60,7 @@ public final class WorkerCommand {
             Path workDir = defaultWorkDir;
             int builds = 1;
             String defaultRegistry = "docker.io";
+            String gitProtocols = GitCheckout.NETWORK_PROTOCOLS;
             for (int i = 0; i < args.length; i++) {
                 String option = args[i];
                 String value;
@@ -75,6 +80,7 @@ public final class WorkerCommand {
                     case "--work-dir" -> workDir = Path.of(value).toAbsolutePath();
                     case "--builds" -> builds = positive(value);
                     case "--default-registry" -> defaultRegistry = value;
+                    case "--git-protocols" -> gitProtocols = protocols(value);
                     default -> throw new IllegalArgumentException("unknown option " + option);
                 }
             }
@@ -85,7 +91,7 @@ public final class WorkerCommand {
                 throw new IllegalArgumentException("a worker token is required: --token or $STEVEDORE_WORKER_TOKEN");
             }
             return new Options(registryUri(registry), token.strip(), name != null ? name : hostName(), workDir, builds,
-                    defaultRegistry);
+                    defaultRegistry, gitProtocols);
         }
 
         private static URI registryUri(String text) {
@@ -98,6 +104,15 @@ public final class WorkerCommand {
             } catch (URISyntaxException e) {
                 throw new IllegalArgumentException("--registry is not a URL: " + text);
             }
+        }
+
+        /** GIT_ALLOW_PROTOCOL's form; ext (runs any command) is never allowed. */
+        private static String protocols(String text) {
+            if (!text.matches("[a-z0-9+]+(:[a-z0-9+]+)*") || List.of(text.split(":")).contains("ext")) {
+                throw new IllegalArgumentException("--git-protocols takes transports such as https:ssh:file, never ext: "
+                        + text);
+            }
+            return text;
         }
 
         private static int positive(String text) {

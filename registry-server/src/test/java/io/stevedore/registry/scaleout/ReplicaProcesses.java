@@ -37,7 +37,7 @@ public final class ReplicaProcesses implements AutoCloseable {
         Path log = workDir.resolve("replica-" + port + ".log");
         List<String> command = new ArrayList<>(List.of(
                 ProcessHandle.current().info().command().orElse("java"), "-Xmx256m", "-jar", jar.toString(),
-                "--server.port=" + port, "--server.address=127.0.0.1", "--registry.auth.enabled=false"));
+                "--server.port=" + port, "--server.address=127.0.0.1"));
         command.addAll(args);
         Process process = new ProcessBuilder(command).directory(workDir.toFile())
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
