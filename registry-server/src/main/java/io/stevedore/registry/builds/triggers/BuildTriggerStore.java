@@ -111,9 +111,8 @@ class BuildTriggerStore {
 
     /** The latest deliveries, newest first. */
     List<Delivery> deliveries(long triggerId, int limit) {
-        return jdbc.sql("select " + DELIVERY_COLUMNS + """
-                 from build_trigger_deliveries where trigger_id = ?
-                 order by received_at desc, delivery_id limit ?""")
+        return jdbc.sql("select " + DELIVERY_COLUMNS + " from build_trigger_deliveries where trigger_id = ?"
+                        + " order by received_at desc, delivery_id limit ?")
                 .params(triggerId, limit).query(DELIVERY).list();
     }
 
@@ -138,7 +137,8 @@ class BuildTriggerStore {
     private static Delivery delivery(ResultSet rs, int row) throws SQLException {
         Timestamp at = rs.getTimestamp("received_at");
         long build = rs.getLong("build_id");
+        Long buildId = rs.wasNull() ? null : build;
         return new Delivery(rs.getString("delivery_id"), at.toInstant(), rs.getString("ref"), rs.getString("sha"),
-                rs.getString("outcome"), rs.getString("reason"), rs.wasNull() ? null : build);
+                rs.getString("outcome"), rs.getString("reason"), buildId);
     }
 }
