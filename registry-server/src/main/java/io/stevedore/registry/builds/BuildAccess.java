@@ -12,11 +12,12 @@ import org.springframework.stereotype.Component;
 /**
  * Who may do what with builds, by the registry's own access rules: following a build takes pull
  * on its repository, submitting and cancelling take push (write) on every repository it builds
- * into. The credentials are those of /v2 (HTTP Basic or a bearer token); refusals come in the
- * API's error shape.
+ * into, and managing the build triggers of a repository (which hold secrets and build as their
+ * creator) takes its admin role. The credentials are those of /v2 (HTTP Basic or a bearer
+ * token); refusals come in the API's error shape.
  */
 @Component
-class BuildAccess {
+public class BuildAccess {
     private final AccessGate gate;
 
     BuildAccess(AccessGate gate) {
@@ -24,19 +25,26 @@ class BuildAccess {
     }
 
     /** Any signed-in caller (or anyone, with authentication off). */
-    Caller signedIn(HttpServletRequest request) {
-        return admit(request, null);
+    public Caller signedIn(HttpServletRequest request) {
+        return admit(request, null, null);
     }
 
-    Caller mayPull(HttpServletRequest request, String repository) {
-        return admit(request, Scope.repository(repository, Scope.PULL));
+    public Caller mayPull(HttpServletRequest request, String repository) {
+        return admit(request, Scope.repository(repository, Scope.PULL), "no access to the builds of " + repository);
     }
 
-    Caller mayPush(HttpServletRequest request, String repository) {
-        return admit(request, Scope.repository(repository, Scope.PULL, Scope.PUSH));
+    public Caller mayPush(HttpServletRequest request, String repository) {
+        return admit(request, Scope.repository(repository, Scope.PULL, Scope.PUSH),
+                "building into " + repository + " takes write access to it; you have less");
     }
 
-    private Caller admit(HttpServletRequest request, Scope scope) {
+    /** The admin role: every repository action, delete included. */
+    public Caller mayAdminister(HttpServletRequest request, String repository) {
+        return admit(request, Scope.repository(repository, Scope.PULL, Scope.PUSH, Scope.DELETE),
+                "the build triggers of " + repository + " take the admin role on it; you have less");
+    }
+
+    private Caller admit(HttpServletRequest request, Scope scope, String denied) {
         try {
             return gate.admit(request, scope);
         } catch (AccessRefused e) {
@@ -45,12 +53,7 @@ class BuildAccess {
                 case DENIED -> HttpStatus.FORBIDDEN;
                 case TOO_MANY_REQUESTS -> HttpStatus.TOO_MANY_REQUESTS;
             };
-            String message = e.kind() == AccessRefused.Kind.DENIED && scope != null
-                    ? "building into " + scope.name() + " takes write access to it; you have less"
-                    : e.getMessage();
-            if (scope != null && !scope.actions().contains(Scope.PUSH) && e.kind() == AccessRefused.Kind.DENIED) {
-                message = "no access to the builds of " + scope.name();
-            }
+            String message = e.kind() == AccessRefused.Kind.DENIED && denied != null ? denied : e.getMessage();
             return rethrow(new ApiException(status, message, e.headers()));
         }
     }

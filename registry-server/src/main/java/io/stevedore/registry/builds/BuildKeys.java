@@ -56,7 +56,7 @@ public class BuildKeys {
     }
 
     /** AES-GCM: a random nonce, then the ciphertext and tag. */
-    byte[] seal(byte[] plain) {
+    public byte[] seal(byte[] plain) {
         try {
             byte[] nonce = new byte[NONCE_BYTES];
             RANDOM.nextBytes(nonce);
@@ -72,7 +72,7 @@ public class BuildKeys {
         }
     }
 
-    byte[] open(byte[] sealed) {
+    public byte[] open(byte[] sealed) {
         try {
             Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
             cipher.init(Cipher.DECRYPT_MODE, secretKey, new GCMParameterSpec(128, sealed, 0, NONCE_BYTES));

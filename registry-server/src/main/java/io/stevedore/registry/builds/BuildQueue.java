@@ -18,7 +18,7 @@ import org.springframework.stereotype.Component;
  * replica wakes them at once; one submitted on another is found by the next poll of the table.
  */
 @Component
-class BuildQueue {
+public class BuildQueue {
     private static final Duration POLL = Duration.ofMillis(250);
 
     private final BuildStore builds;
@@ -44,7 +44,7 @@ class BuildQueue {
                 .register(meters);
     }
 
-    Build submit(BuildRequests.Checked checked, String submittedBy, String clientAddress) {
+    public Build submit(BuildRequests.Checked checked, String submittedBy, String clientAddress) {
         byte[] sealed = checked.secrets().isEmpty() ? null
                 : keys.seal(Json.MAPPER.writeValueAsString(checked.secrets()).getBytes(StandardCharsets.UTF_8));
         long id = builds.insert(BuildRequests.repositoryOf(checked.spec().tags().getFirst()), checked.spec(), sealed,

@@ -16,7 +16,7 @@ import java.util.regex.Pattern;
  * A build submission as it arrives ({@code POST /api/v1/builds}), and its checks: everything that
  * can be known wrong before a worker spends time on it is a 400 here, with what is wrong.
  */
-final class BuildRequests {
+public final class BuildRequests {
     static final int MAX_TAGS = 32;
     static final int MAX_SECRET_BYTES = 512 * 1024;
     private static final Pattern BUILD_ARG = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
@@ -31,16 +31,16 @@ final class BuildRequests {
     }
 
     /** The body of {@code POST /api/v1/builds}. */
-    record Submission(List<String> tags, String context, BuildSpec.GitSource git, String dockerfile,
+    public record Submission(List<String> tags, String context, BuildSpec.GitSource git, String dockerfile,
                       Map<String, String> buildArgs, String target, List<String> platforms, Boolean noCache,
                       Map<String, String> labels, Map<String, String> secrets) {
     }
 
     /** A checked submission: the spec to store and the secrets to seal. */
-    record Checked(BuildSpec spec, Map<String, String> secrets, Digest context) {
+    public record Checked(BuildSpec spec, Map<String, String> secrets, Digest context) {
     }
 
-    static Checked check(Submission submission) {
+    public static Checked check(Submission submission) {
         if (submission == null) {
             throw ApiException.badRequest("the body must be the build as JSON");
         }
