@@ -36,7 +36,7 @@ import tools.jackson.databind.JsonNode;
  * Remote builds as an operator runs them, from the packaged jars: two registry replicas (auth on)
  * on one PostgreSQL and one storage (filesystem, or S3Proxy with {@code -Dstevedore.test.storage=s3}),
  * and two build worker processes ({@code java -jar build-service.jar worker}). Builds come from the
- * remote CLI (an uploaded context) and from a git repository; the results are pulled and run by
+ * remote CLI (an uploaded context), from a git repository and from a signed GitHub push webhook; the results are pulled and run by
  * docker and inspected by skopeo. A running build is cancelled; a worker is SIGKILLed mid-build
  * and the other finishes the build.
  */
@@ -179,16 +179,61 @@ class RemoteBuildsIT {
         git(repo, "init", "-q", "-b", "main");
         git(repo, "add", ".");
         git(repo, "commit", "-q", "-m", "first");
-        int port;
-        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
-            port = socket.getLocalPort();
-        }
+        int port = freePort();
         Process daemon = new ProcessBuilder("git", "daemon", "--reuseaddr", "--listen=127.0.0.1", "--port=" + port,
                 "--base-path=" + repo.getParent(), "--export-all", repo.toString())
                 .redirectErrorStream(true).redirectOutput(WORK.resolve("git-daemon.log").toFile()).start();
         try {
             awaitListening(port);
             buildFromGit("git://127.0.0.1:" + port + "/" + repo.getFileName());
+        } finally {
+            daemon.destroy();
+        }
+    }
+
+    @Test
+    @Order(3)
+    void signedGithubPushBuildsThePushedCommit() throws Exception {
+        Path repo = WORK.resolve("git-repo");
+        Files.writeString(repo.resolve("app/message"), "from a webhook\n");
+        git(repo, "commit", "-q", "-am", "second");
+        String sha = Processes.check("git", "-C", repo.toString(), "rev-parse", "HEAD").out().trim();
+        int port = freePort();
+        Process daemon = new ProcessBuilder("git", "daemon", "--reuseaddr", "--listen=127.0.0.1", "--port=" + port,
+                "--base-path=" + repo.getParent(), "--export-all", repo.toString())
+                .redirectErrorStream(true).redirectOutput(WORK.resolve("git-daemon-2.log").toFile()).start();
+        try {
+            awaitListening(port);
+            String url = "git://127.0.0.1:" + port + "/" + repo.getFileName();
+            HttpResponse<String> created = api(a, "POST", "/api/v1/builds/triggers", Map.of("repository", user + "/hooked",
+                    "git", Map.of("url", url), "branches", List.of("main"), "subdir", "app",
+                    "tagTemplates", List.of("{branch}", "{sha:7}")), basic(user, password));
+            assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+            JsonNode trigger = Json.MAPPER.readTree(created.body());
+            String payload = Json.MAPPER.writeValueAsString(Map.of("ref", "refs/heads/main", "before", "0".repeat(40),
+                    "after", sha, "created", false, "deleted", false, "forced", false,
+                    "repository", Map.of("full_name", "dev/app", "clone_url", url, "default_branch", "main"),
+                    "pusher", Map.of("name", "dev"), "head_commit", Map.of("id", sha, "message", "second")));
+            javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+            mac.init(new javax.crypto.spec.SecretKeySpec(trigger.get("secret").asString().getBytes(StandardCharsets.UTF_8),
+                    "HmacSHA256"));
+            String signature = "sha256=" + java.util.HexFormat.of().formatHex(
+                    mac.doFinal(payload.getBytes(StandardCharsets.UTF_8)));
+            HttpResponse<String> delivered = HTTP.send(HttpRequest.newBuilder(
+                            a.resolve("/api/v1/builds/triggers/" + trigger.get("id").asLong() + "/webhook/github"))
+                    .header("Content-Type", "application/json").header("X-GitHub-Event", "push")
+                    .header("X-GitHub-Delivery", UUID.randomUUID().toString()).header("X-Hub-Signature-256", signature)
+                    .POST(HttpRequest.BodyPublishers.ofString(payload)).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(delivered.statusCode()).as(delivered.body()).isEqualTo(202);
+            long id = Json.MAPPER.readTree(delivered.body()).get("build").asLong();
+            JsonNode done = awaitStatus(b, id, s -> s.get("status").asString().matches("succeeded|failed|cancelled"),
+                    Duration.ofMinutes(3));
+            assertThat(done.get("status").asString()).as(log(a, id)).isEqualTo("succeeded");
+            Processes.Result inspect = Processes.check("skopeo", "inspect", "--tls-verify=false",
+                    "--creds", user + ":" + password, "docker://" + hostA + "/" + user + "/hooked:" + sha.substring(0, 7));
+            JsonNode image = Json.MAPPER.readTree(inspect.stdout());
+            assertThat(image.get("Digest").asString()).isEqualTo(done.get("digest").asString());
+            assertThat(image.get("Labels").get("org.opencontainers.image.revision").asString()).isEqualTo(sha);
         } finally {
             daemon.destroy();
         }
@@ -209,7 +254,7 @@ class RemoteBuildsIT {
     }
 
     @Test
-    @Order(3)
+    @Order(4)
     void buildIntoARepositoryWithoutWriteAccessIsRefused() throws Exception {
         String outsider = "outsider";
         String outsiderPassword = "pw-" + UUID.randomUUID();
@@ -226,7 +271,7 @@ class RemoteBuildsIT {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void cancelKillsTheRunningStepWithinSeconds() throws Exception {
         long id = submitContext("FROM " + base + ":amd64\nRUN echo started && sleep 300\n", user + "/cancelled:1");
         awaitStatus(a, id, s -> s.get("status").asString().equals("running") && log(a, id).contains("started"),
@@ -241,7 +286,39 @@ class RemoteBuildsIT {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
+    void ctrlCOnTheRemoteCliCancelsTheBuild() throws Exception {
+        Path context = Files.createDirectories(WORK.resolve("interrupted-context"));
+        Files.writeString(context.resolve("Dockerfile"), "FROM " + base + ":amd64\nRUN echo waiting && sleep 300\n");
+        List<String> command = List.of(ProcessHandle.current().info().command().orElse("java"), "-jar",
+                BUILD_JAR.toString(), "build", "--remote", a.toString(), "-t", user + "/interrupted:1", context.toString());
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(WORK.resolve("interrupted-cli.log").toFile());
+        builder.environment().put("DOCKER_CONFIG", dockerConfig.toString());
+        Process cli = builder.start();
+        long id = awaitBuildOf(user + "/interrupted", Duration.ofSeconds(60));
+        awaitStatus(a, id, s -> s.get("status").asString().equals("running") && log(a, id).contains("waiting"),
+                Duration.ofMinutes(2));
+        Processes.check("kill", "-INT", String.valueOf(cli.pid()));
+        assertThat(cli.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        assertThat(cli.exitValue()).as(Files.readString(WORK.resolve("interrupted-cli.log"))).isEqualTo(130);
+        assertThat(awaitStatus(a, id, s -> !s.get("status").asString().equals("running"), Duration.ofSeconds(30))
+                .get("status").asString()).isEqualTo("cancelled");
+    }
+
+    @Test
+    @Order(7)
+    void aFailedBuildNamesTheFailingLine() throws Exception {
+        long id = submitContext("FROM " + base + ":amd64\nFORM nothing\n", user + "/broken:1");
+        JsonNode done = awaitStatus(a, id, s -> s.get("status").asString().matches("succeeded|failed|cancelled"),
+                Duration.ofMinutes(1));
+        assertThat(done.get("status").asString()).isEqualTo("failed");
+        assertThat(done.get("error").asString()).contains("Dockerfile:2").contains("FORM");
+        assertThat(log(a, id)).contains("Dockerfile:2");
+    }
+
+    @Test
+    @Order(8)
     void aBuildWhoseWorkerIsKilledIsFinishedByTheOther() throws Exception {
         long id = submitContext("FROM " + base + ":amd64\nRUN echo begun && sleep 8 && echo slept > /slept\n",
                 user + "/survivor:1");
@@ -262,6 +339,12 @@ class RemoteBuildsIT {
 
     // --- helpers
 
+    private static int freePort() throws IOException {
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
     private static void awaitListening(int port) throws InterruptedException {
         for (int i = 0; i < 100; i++) {
             try (java.net.Socket socket = new java.net.Socket("127.0.0.1", port)) {
@@ -281,6 +364,20 @@ class RemoteBuildsIT {
                 .redirectErrorStream(true).redirectOutput(dir.resolve("worker.log").toFile());
         builder.environment().put("STEVEDORE_WORKER_TOKEN", WORKER_TOKEN);
         workers.put(name, builder.start());
+    }
+
+    /** The id of the newest build of the repository, once there is one. */
+    private static long awaitBuildOf(String repository, Duration within) throws Exception {
+        long deadline = System.nanoTime() + within.toNanos();
+        while (System.nanoTime() < deadline) {
+            JsonNode history = Json.MAPPER.readTree(api(a, "GET", "/api/v1/builds?repository=" + repository, null,
+                    basic(user, password)).body());
+            if (history.isArray() && !history.isEmpty()) {
+                return history.get(0).get("id").asLong();
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError("no build of " + repository + " within " + within);
     }
 
     private static long submitContext(String dockerfile, String tag) throws Exception {
