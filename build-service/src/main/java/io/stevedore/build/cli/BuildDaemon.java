@@ -158,12 +158,20 @@ final class BuildDaemon {
                     stderr.println("error: the build daemon only runs `build`");
                     status = 2;
                 } else {
+                    Thread build = Thread.currentThread();
+                    java.util.concurrent.atomic.AtomicBoolean running = new java.util.concurrent.atomic.AtomicBoolean(true);
+                    Thread.ofVirtual().start(() -> interruptWhenGone(in, build, running));
                     try {
                         System.out.println(Instant.now() + " build in " + cwd);
-                        status = new BuildCommand(stdout, stderr, env, cwd).run(Arrays.copyOfRange(args, 1, args.length));
+                        status = Main.build(stdout, stderr, env, cwd, Arrays.copyOfRange(args, 1, args.length));
                     } catch (Throwable t) {
                         stderr.println("error: " + t);
                         status = 1;
+                    } finally {
+                        synchronized (running) {
+                            running.set(false);
+                            Thread.interrupted();
+                        }
                     }
                 }
             }
@@ -173,6 +181,26 @@ final class BuildDaemon {
         } finally {
             lastActivity = Instant.now();
             active.decrementAndGet();
+        }
+    }
+
+    /**
+     * The client sends nothing after its request, so the end of its stream means it went away
+     * (Ctrl-C): the build is interrupted, which kills a running RUN step or cancels a remote build.
+     */
+    private static void interruptWhenGone(DataInputStream in, Thread build, java.util.concurrent.atomic.AtomicBoolean running) {
+        try {
+            while (in.read() >= 0) {
+                // nothing is expected; keep reading until the end
+            }
+        } catch (IOException e) {
+            // closed: gone as well
+        }
+        synchronized (running) {
+            if (running.get()) {
+                System.out.println(Instant.now() + " client went away: interrupting its build");
+                build.interrupt();
+            }
         }
     }
 

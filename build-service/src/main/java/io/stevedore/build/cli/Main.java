@@ -12,12 +12,9 @@ public final class Main {
     private Main() {}
 
     public static void main(String[] args) {
-        if (args.length > 0 && args[0].equals("build") && RemoteBuildCommand.isRemote(args)) {
-            // straight to the registry: no daemon, no AOT relaunch, no engine classes
-            System.exit(new RemoteBuildCommand(System.out, System.err, System.getenv(), Path.of("").toAbsolutePath())
-                    .run(Arrays.copyOfRange(args, 1, args.length)));
-        }
         if (args.length > 0 && args[0].equals("build")) {
+            // local and remote builds alike: the daemon's warm JVM, else a class-cached one
+            // (a warm remote build would otherwise spend most of its time loading the HTTP client and JSON)
             java.util.Optional<Integer> status = DaemonClient.run(args);
             if (status.isEmpty()) {
                 status = FastStart.relaunch();
@@ -60,7 +57,15 @@ public final class Main {
             err.println("error: unknown command \"" + args[0] + "\"\n\n" + BuildCommand.USAGE);
             return 2;
         }
-        return new BuildCommand(out, err, System.getenv(), Path.of("").toAbsolutePath())
-                .run(Arrays.copyOfRange(args, 1, args.length));
+        return build(out, err, System.getenv(), Path.of("").toAbsolutePath(), Arrays.copyOfRange(args, 1, args.length));
+    }
+
+    /** `build ARGS` for a caller with this environment and working directory: here, or in the daemon. */
+    static int build(PrintStream out, PrintStream err, java.util.Map<String, String> environment, Path cwd,
+                     String[] buildArgs) {
+        if (RemoteBuildCommand.isRemote(buildArgs)) {
+            return new RemoteBuildCommand(out, err, environment, cwd).run(buildArgs);
+        }
+        return new BuildCommand(out, err, environment, cwd).run(buildArgs);
     }
 }

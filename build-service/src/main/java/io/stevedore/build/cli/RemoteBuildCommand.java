@@ -72,8 +72,12 @@ final class RemoteBuildCommand {
             err.println("error: " + e.getMessage());
             return 2;
         }
-        try {
-            BuildsApi api = api(options);
+        // shut down when done: a JVM exiting with the client's selector thread still in native code
+        // waits ~300 ms for it, which a warm remote build would feel
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(10)).build();
+        try (http) {
+            BuildsApi api = api(options, http);
             return build(api, options, secrets);
         } catch (RemoteBuildException | UncheckedIOException e) {
             err.println("error: " + e.getMessage());
@@ -104,6 +108,14 @@ final class RemoteBuildCommand {
         JsonNode status;
         try {
             status = new LogFollower(after -> api.logs(id, after), err, Duration.ofMillis(500), options.quiet()).follow();
+        } catch (InterruptedException e) {
+            // run by the build daemon for a client that went away (Ctrl-C): the build goes with it
+            Thread.interrupted();
+            ended.countDown();
+            Runtime.getRuntime().removeShutdownHook(cancelOnInterrupt);
+            err.println("cancelling build " + id);
+            api.cancel(id);
+            return 130;
         } finally {
             ended.countDown();
         }
@@ -187,9 +199,7 @@ final class RemoteBuildCommand {
         return values;
     }
 
-    private BuildsApi api(RemoteBuildOptions options) {
-        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(10)).build();
+    private BuildsApi api(RemoteBuildOptions options, HttpClient http) {
         if (options.registryUser() != null) {
             return new BuildsApi(options.remote(), options.registryUser(), options.registryPassword(), http);
         }

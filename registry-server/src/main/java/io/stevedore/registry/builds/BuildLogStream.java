@@ -25,10 +25,12 @@ class BuildLogStream {
 
     private final BuildStore builds;
     private final BuildQueue queue;
+    private final BuildEvents events;
 
-    BuildLogStream(BuildStore builds, BuildQueue queue) {
+    BuildLogStream(BuildStore builds, BuildQueue queue, BuildEvents events) {
         this.builds = builds;
         this.queue = queue;
+        this.events = events;
     }
 
     void follow(long id, int after, HttpServletResponse response) throws IOException {
@@ -71,7 +73,7 @@ class BuildLogStream {
                 quietSince = System.nanoTime();
             }
             try {
-                Thread.sleep(POLL);
+                events.await(POLL);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;

@@ -41,11 +41,13 @@ class BuildsApi {
     private final BuildQueue queue;
     private final BuildStore builds;
     private final BuildLogStream logs;
+    private final BuildEvents events;
     private final AuditLog audit;
     private final long maxContextSize;
 
     BuildsApi(BuildAccess access, BuildContexts contexts, BuildQueue queue, BuildStore builds, BuildLogStream logs,
-              AuditLog audit, RegistryProperties properties) {
+              BuildEvents events, AuditLog audit, RegistryProperties properties) {
+        this.events = events;
         this.access = access;
         this.contexts = contexts;
         this.queue = queue;
@@ -120,6 +122,7 @@ class BuildsApi {
         Build build = visible(request, id);
         Caller caller = access.mayPush(request, build.repository());
         Build cancelled = builds.cancel(build.id()).orElseThrow();
+        events.changed();
         audit.recordRepository(BUILD_CANCELLED, caller.actor(), request.getRemoteAddr(), build.repository(),
                 Map.of("build", build.id()));
         return queue.view(cancelled);

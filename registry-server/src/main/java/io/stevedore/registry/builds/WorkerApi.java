@@ -46,12 +46,14 @@ class WorkerApi {
     private final BuildQueue queue;
     private final BuildStore builds;
     private final BuildContexts contexts;
+    private final BuildEvents events;
     private final Duration leaseTimeout;
     private final Duration heartbeat;
     private final boolean authEnabled;
 
-    WorkerApi(BuildKeys keys, BuildQueue queue, BuildStore builds, BuildContexts contexts,
+    WorkerApi(BuildKeys keys, BuildQueue queue, BuildStore builds, BuildContexts contexts, BuildEvents events,
               RegistryProperties properties) {
+        this.events = events;
         this.keys = keys;
         this.queue = queue;
         this.builds = builds;
@@ -121,6 +123,7 @@ class WorkerApi {
         if (!builds.appendLog(build, attempt, lines)) {
             throw leaseLost(build);
         }
+        events.changed();
         return ResponseEntity.noContent().build();
     }
 
@@ -147,6 +150,7 @@ class WorkerApi {
             throw leaseLost(build);
         }
         queue.finished(before, status);
+        events.changed();
         return ResponseEntity.noContent().build();
     }
 

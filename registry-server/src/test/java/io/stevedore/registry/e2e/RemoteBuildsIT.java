@@ -111,6 +111,9 @@ class RemoteBuildsIT {
 
     @AfterAll
     static void stop() throws Exception {
+        if (dockerConfig != null) {
+            cli("daemon", "stop");
+        }
         for (Process worker : workers.values()) {
             worker.destroy();
         }
@@ -288,26 +291,46 @@ class RemoteBuildsIT {
     @Test
     @Order(6)
     void ctrlCOnTheRemoteCliCancelsTheBuild() throws Exception {
-        Path context = Files.createDirectories(WORK.resolve("interrupted-context"));
-        Files.writeString(context.resolve("Dockerfile"), "FROM " + base + ":amd64\nRUN echo waiting && sleep 300\n");
-        List<String> command = List.of(ProcessHandle.current().info().command().orElse("java"), "-jar",
-                BUILD_JAR.toString(), "build", "--remote", a.toString(), "-t", user + "/interrupted:1", context.toString());
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(WORK.resolve("interrupted-cli.log").toFile());
-        builder.environment().put("DOCKER_CONFIG", dockerConfig.toString());
-        Process cli = builder.start();
-        long id = awaitBuildOf(user + "/interrupted", Duration.ofSeconds(60));
-        awaitStatus(a, id, s -> s.get("status").asString().equals("running") && log(a, id).contains("waiting"),
-                Duration.ofMinutes(2));
-        Processes.check("kill", "-INT", String.valueOf(cli.pid()));
-        assertThat(cli.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
-        assertThat(cli.exitValue()).as(Files.readString(WORK.resolve("interrupted-cli.log"))).isEqualTo(130);
-        assertThat(awaitStatus(a, id, s -> !s.get("status").asString().equals("running"), Duration.ofSeconds(30))
-                .get("status").asString()).isEqualTo("cancelled");
+        interruptRemoteBuild("interrupted", "off");
     }
 
     @Test
     @Order(7)
+    void ctrlCOnARemoteBuildRunByTheBuildDaemonCancelsTheBuild() throws Exception {
+        interruptRemoteBuild("interrupted-daemon", "on");
+    }
+
+    /** Ctrl-C (SIGINT) on the CLI while the remote build runs; {@code daemon} off runs it in the CLI's own JVM. */
+    private static void interruptRemoteBuild(String repository, String daemon) throws Exception {
+        Path context = Files.createDirectories(WORK.resolve(repository + "-context"));
+        Files.writeString(context.resolve("Dockerfile"), "FROM " + base + ":amd64\nRUN echo waiting && sleep 300\n");
+        if (daemon.equals("on")) {
+            // the first build starts the daemon; the next one is served by it
+            Processes.Result first = cli("build", "--remote", a.toString(), "-t", user + "/" + repository + ":warm",
+                    WORK.resolve("refused-context").toString());
+            assertThat(first.succeeded()).as(first.describe()).isTrue();
+            Thread.sleep(3000);
+        }
+        List<String> command = List.of(ProcessHandle.current().info().command().orElse("java"), "-jar",
+                BUILD_JAR.toString(), "build", "--remote", a.toString(), "-t", user + "/" + repository + ":1",
+                context.toString());
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(WORK.resolve(repository + "-cli.log").toFile());
+        builder.environment().putAll(cliEnvironment());
+        builder.environment().put("STEVEDORE_BUILD_DAEMON", daemon);
+        Process cli = builder.start();
+        long newest = awaitBuildOf(user + "/" + repository + ":1", Duration.ofSeconds(60));
+        awaitStatus(a, newest, s -> s.get("status").asString().equals("running") && log(a, newest).contains("waiting"),
+                Duration.ofMinutes(2));
+        Processes.check("kill", "-INT", String.valueOf(cli.pid()));
+        assertThat(cli.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        assertThat(cli.exitValue()).as(Files.readString(WORK.resolve(repository + "-cli.log"))).isEqualTo(130);
+        assertThat(awaitStatus(a, newest, s -> !s.get("status").asString().equals("running"), Duration.ofSeconds(30))
+                .get("status").asString()).isEqualTo("cancelled");
+    }
+
+    @Test
+    @Order(8)
     void aFailedBuildNamesTheFailingLine() throws Exception {
         long id = submitContext("FROM " + base + ":amd64\nFORM nothing\n", user + "/broken:1");
         JsonNode done = awaitStatus(a, id, s -> s.get("status").asString().matches("succeeded|failed|cancelled"),
@@ -318,7 +341,7 @@ class RemoteBuildsIT {
     }
 
     @Test
-    @Order(8)
+    @Order(9)
     void aBuildWhoseWorkerIsKilledIsFinishedByTheOther() throws Exception {
         long id = submitContext("FROM " + base + ":amd64\nRUN echo begun && sleep 8 && echo slept > /slept\n",
                 user + "/survivor:1");
@@ -366,18 +389,27 @@ class RemoteBuildsIT {
         workers.put(name, builder.start());
     }
 
-    /** The id of the newest build of the repository, once there is one. */
-    private static long awaitBuildOf(String repository, Duration within) throws Exception {
+    /** The id of the newest build tagged {@code repository:tag}, once there is one. */
+    private static long awaitBuildOf(String tag, Duration within) throws Exception {
+        String repository = tag.substring(0, tag.lastIndexOf(':'));
         long deadline = System.nanoTime() + within.toNanos();
         while (System.nanoTime() < deadline) {
             JsonNode history = Json.MAPPER.readTree(api(a, "GET", "/api/v1/builds?repository=" + repository, null,
                     basic(user, password)).body());
-            if (history.isArray() && !history.isEmpty()) {
-                return history.get(0).get("id").asLong();
+            for (JsonNode build : history) {
+                if (build.get("tags").toString().contains("\"" + tag + "\"")) {
+                    return build.get("id").asLong();
+                }
             }
             Thread.sleep(200);
         }
-        throw new AssertionError("no build of " + repository + " within " + within);
+        throw new AssertionError("no build of " + tag + " within " + within);
+    }
+
+    /** The CLI's environment: the docker config with the user's login, its own work dir, a short-lived daemon. */
+    private static Map<String, String> cliEnvironment() {
+        return Map.of("DOCKER_CONFIG", dockerConfig.toString(), "STEVEDORE_BUILD_DIR", WORK.resolve("cli-work").toString(),
+                "STEVEDORE_BUILD_DAEMON_IDLE", "60");
     }
 
     private static long submitContext(String dockerfile, String tag) throws Exception {
@@ -421,8 +453,9 @@ class RemoteBuildsIT {
 
     /** The build CLI with the docker config holding {@value #user}'s credentials; {@code credentials} override them. */
     private static Processes.Result cli(List<String> credentials, String... args) {
-        List<String> command = new ArrayList<>(List.of("env", "DOCKER_CONFIG=" + dockerConfig,
-                ProcessHandle.current().info().command().orElse("java"), "-jar", BUILD_JAR.toString()));
+        List<String> command = new ArrayList<>(List.of("env"));
+        cliEnvironment().forEach((name, value) -> command.add(name + "=" + value));
+        command.addAll(List.of(ProcessHandle.current().info().command().orElse("java"), "-jar", BUILD_JAR.toString()));
         command.add(args[0]);
         command.addAll(credentials);
         command.addAll(List.of(args).subList(1, args.length));
