@@ -152,41 +152,7 @@ final class BuildCommand {
             Options o = new Options();
             o.environment = environment;
             o.cwd = cwd;
-            for (int i = 0; i < args.length; i++) {
-                String arg = args[i];
-                String name = arg;
-                String value = null;
-                if (arg.startsWith("--") && arg.contains("=")) {
-                    name = arg.substring(0, arg.indexOf('='));
-                    value = arg.substring(arg.indexOf('=') + 1);
-                }
-                if (!name.startsWith("-") || name.equals("-")) {
-                    if (o.context != null) {
-                        throw new IllegalArgumentException("more than one CONTEXT: " + o.context + " and " + arg);
-                    }
-                    o.context = cwd.resolve(arg);
-                    continue;
-                }
-                switch (name) {
-                    case "--no-cache" -> o.noCache = true;
-                    case "-q", "--quiet" -> o.quiet = true;
-                    default -> {
-                        if (value == null) {
-                            if (i + 1 >= args.length) {
-                                throw new IllegalArgumentException("option " + name + " needs a value");
-                            }
-                            value = args[++i];
-                        }
-                        o.option(name, value);
-                    }
-                }
-            }
-            if (o.context == null) {
-                throw new IllegalArgumentException("CONTEXT is required (a directory)");
-            }
-            if (!Files.isDirectory(o.context)) {
-                throw new IllegalArgumentException("context " + o.context + " is not a directory");
-            }
+            o.context = BuildArguments.parse(args, cwd, o::option);
             for (String tag : o.rawTags) {
                 o.tags.add(ImageReference.parse(tag, o.defaultRegistry));
             }
@@ -210,6 +176,8 @@ final class BuildCommand {
 
         private void option(String name, String value) {
             switch (name) {
+                case "--no-cache" -> noCache = true;
+                case "-q", "--quiet" -> quiet = true;
                 case "-t", "--tag" -> rawTags.add(value);
                 case "-f", "--file" -> dockerfile = cwd.resolve(value);
                 case "--build-arg" -> {
@@ -224,16 +192,10 @@ final class BuildCommand {
                 case "--platform" -> platforms = Platforms.parseList(value);
                 case "--secret" -> secret(value);
                 case "--label" -> {
-                    int eq = value.indexOf('=');
-                    labels.put(eq < 0 ? value : value.substring(0, eq), eq < 0 ? "" : value.substring(eq + 1));
+                    Map.Entry<String, String> label = BuildArguments.label(value);
+                    labels.put(label.getKey(), label.getValue());
                 }
-                case "--progress" -> {
-                    switch (value) {
-                        case "plain", "auto", "tty" -> quiet = false;
-                        case "quiet" -> quiet = true;
-                        default -> throw new IllegalArgumentException("--progress must be plain or quiet");
-                    }
-                }
+                case "--progress" -> quiet = BuildArguments.quietProgress(value);
                 case "--network" -> {
                     switch (value) {
                         case "default", "host" -> network = true;

@@ -23,35 +23,7 @@ record RemoteBuildOptions(RemoteTarget remote, List<String> tags, Path context, 
 
     static RemoteBuildOptions parse(String[] args, Map<String, String> environment, Path cwd) {
         Builder b = new Builder();
-        for (int i = 0; i < args.length; i++) {
-            String arg = args[i];
-            String name = arg;
-            String value = null;
-            if (arg.startsWith("--") && arg.contains("=")) {
-                name = arg.substring(0, arg.indexOf('='));
-                value = arg.substring(arg.indexOf('=') + 1);
-            }
-            if (!name.startsWith("-") || name.equals("-")) {
-                if (b.context != null) {
-                    throw new IllegalArgumentException("more than one CONTEXT: " + b.context + " and " + arg);
-                }
-                b.context = cwd.resolve(arg);
-                continue;
-            }
-            switch (name) {
-                case "--no-cache" -> b.noCache = true;
-                case "-q", "--quiet" -> b.quiet = true;
-                default -> {
-                    if (value == null) {
-                        if (i + 1 >= args.length) {
-                            throw new IllegalArgumentException("option " + name + " needs a value");
-                        }
-                        value = args[++i];
-                    }
-                    b.option(name, value, environment, cwd);
-                }
-            }
-        }
+        b.context = BuildArguments.parse(args, cwd, (name, value) -> b.option(name, value, environment, cwd));
         return b.build();
     }
 
@@ -75,6 +47,8 @@ record RemoteBuildOptions(RemoteTarget remote, List<String> tags, Path context, 
                 throw new IllegalArgumentException(name + " applies to local builds only, not with --remote");
             }
             switch (name) {
+                case "--no-cache" -> noCache = true;
+                case "-q", "--quiet" -> quiet = true;
                 case "--remote" -> remote = RemoteTarget.parse(value);
                 case "-t", "--tag" -> rawTags.add(value);
                 case "-f", "--file" -> dockerfile = cwd.resolve(value);
@@ -99,16 +73,10 @@ record RemoteBuildOptions(RemoteTarget remote, List<String> tags, Path context, 
                     secrets.put(secret.id(), secret);
                 }
                 case "--label" -> {
-                    int eq = value.indexOf('=');
-                    labels.put(eq < 0 ? value : value.substring(0, eq), eq < 0 ? "" : value.substring(eq + 1));
+                    Map.Entry<String, String> label = BuildArguments.label(value);
+                    labels.put(label.getKey(), label.getValue());
                 }
-                case "--progress" -> {
-                    switch (value) {
-                        case "plain", "auto", "tty" -> quiet = false;
-                        case "quiet" -> quiet = true;
-                        default -> throw new IllegalArgumentException("--progress must be plain or quiet");
-                    }
-                }
+                case "--progress" -> quiet = BuildArguments.quietProgress(value);
                 case "--registry-user" -> registryUser = value;
                 case "--registry-password" -> registryPassword = value;
                 default -> throw new IllegalArgumentException("unknown option " + name);
@@ -118,12 +86,6 @@ record RemoteBuildOptions(RemoteTarget remote, List<String> tags, Path context, 
         RemoteBuildOptions build() {
             if (remote == null) {
                 throw new IllegalArgumentException("--remote URL is required");
-            }
-            if (context == null) {
-                throw new IllegalArgumentException("CONTEXT is required (a directory)");
-            }
-            if (!Files.isDirectory(context)) {
-                throw new IllegalArgumentException("context " + context + " is not a directory");
             }
             if (dockerfile == null) {
                 dockerfile = context.resolve("Dockerfile");
