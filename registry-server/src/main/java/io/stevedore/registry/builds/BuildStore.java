@@ -46,7 +46,8 @@ public class BuildStore {
     }
 
     /** The repository, spec and credential of a build whose lease is current. */
-    public record Running(long id, String repository, BuildSpec spec, String submittedBy, byte[] credentialHash) {
+    public record Running(long id, int attempt, String repository, BuildSpec spec, String submittedBy,
+                          byte[] credentialHash) {
     }
 
     public long insert(String repository, BuildSpec spec, byte[] sealedSecrets, String submittedBy, String clientAddress) {
@@ -199,10 +200,10 @@ public class BuildStore {
     /** The build, while a lease on it is current. */
     public Optional<Running> running(long id) {
         return jdbc.sql("""
-                select id, repository, spec, submitted_by, credential_hash from builds
+                select id, attempt, repository, spec, submitted_by, credential_hash from builds
                  where id = ? and status = 'running' and lease_expires_at > now()""").param(id)
-                .query((rs, n) -> new Running(rs.getLong(1), rs.getString(2), spec(rs.getString(3)),
-                        rs.getString(4), rs.getBytes(5))).optional();
+                .query((rs, n) -> new Running(rs.getLong(1), rs.getInt(2), rs.getString(3), spec(rs.getString(4)),
+                        rs.getString(5), rs.getBytes(6))).optional();
     }
 
     /** Deletes the logs of builds that ended before {@code cutoff}; how many lines went. */

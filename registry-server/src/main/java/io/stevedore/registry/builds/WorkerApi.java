@@ -88,7 +88,8 @@ class WorkerApi {
     void context(HttpServletRequest request, HttpServletResponse response, @PathVariable long build,
                  @RequestParam int attempt) throws IOException {
         worker(request);
-        BuildStore.Running running = builds.running(build).orElseThrow(() -> leaseLost(build));
+        BuildStore.Running running = builds.running(build).filter(r -> r.attempt() == attempt)
+                .orElseThrow(() -> leaseLost(build));
         if (running.spec().context() == null) {
             throw ApiException.notFound("build " + build + " builds from git, not from an uploaded context");
         }

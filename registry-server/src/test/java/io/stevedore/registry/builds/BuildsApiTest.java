@@ -144,6 +144,8 @@ class BuildsApiTest extends AuthRegistryTestSupport {
         JsonNode again = lease("w2", id);
         assertThat(again.get("attempt").asInt()).isEqualTo(2);
         assertThat(workerPost(id, 1, "heartbeat", "{}").statusCode()).isEqualTo(409);
+        assertThat(workerGet("/api/v1/worker/jobs/" + id + "/context?attempt=1").statusCode()).isEqualTo(409);
+        assertThat(workerGet(again.get("context").asString()).statusCode()).isEqualTo(200);
         assertThat(workerPost(id, 1, "log", "zombie\n").statusCode()).isEqualTo(409);
         assertThat(workerPost(id, 1, "finish", "{\"status\":\"succeeded\",\"digest\":\"sha256:" + "cd".repeat(32) + "\"}")
                 .statusCode()).isEqualTo(409);
