@@ -74,7 +74,10 @@ class BuildsApi {
                                                @RequestBody BuildRequests.Submission submission) {
         BuildRequests.Checked checked = BuildRequests.check(submission);
         Caller caller = null;
-        for (String repository : BuildCredentials.writable(checked.spec())) {
+        // write on every repository it tags; the cache repository is written only where the
+        // submitter may (the lease credential is cut to the submitter's rights), else stays local
+        for (String repository : new java.util.LinkedHashSet<>(checked.spec().tags().stream()
+                .map(BuildRequests::repositoryOf).toList())) {
             caller = access.mayPush(request, repository);
         }
         if (checked.context() != null) {

@@ -197,6 +197,48 @@ class BuildsApiTest extends AuthRegistryTestSupport {
     }
 
     @Test
+    void aRobotWithWriteOnTheRepositoryBuildsIntoItAndPushesAsItself() throws Exception {
+        TestUser owner = newUser("robots");
+        String robot = owner.name() + "+ci";
+        String token = newRobot(robot, owner.basic());
+        api(200, "PUT", "/api/v1/robots/" + robot + "/permissions",
+                Map.of("repository", owner.name() + "/app", "role", "write"), owner.basic());
+        String digest = uploadContext(new TestUser(robot, token), tar(Map.of("Dockerfile", "FROM busybox\n")));
+        assertThat(api("POST", "/api/v1/builds", Map.of("tags", List.of(owner.name() + "/other:1"), "context", digest),
+                basic(robot, token)).status()).isEqualTo(403);
+        long id = api(202, "POST", "/api/v1/builds", Map.of("tags", List.of(owner.name() + "/app:1"), "context", digest),
+                basic(robot, token)).json().get("id").asLong();
+        JsonNode credentials = lease("w1", id).get("credentials");
+        pushImage(basic(credentials.get("username").asString(), credentials.get("password").asString()),
+                owner.name() + "/app", "1");
+        workerPost(id, 1, "finish", "{\"status\":\"succeeded\",\"digest\":\"sha256:" + "ef".repeat(32) + "\"}");
+        assertThat(api(200, "GET", "/api/v1/builds/" + id, null, owner.basic()).json().get("submittedBy").asString())
+                .isEqualTo(robot);
+    }
+
+    @Test
+    void historyPagesNewestFirstAndMetricsCountTheQueue() throws Exception {
+        TestUser grace = newUser("grace");
+        List<Long> ids = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            ids.add(submit(grace, "paged"));
+        }
+        assertThat(get("/actuator/prometheus").body()).contains("stevedore_builds_queued", "stevedore_builds_workers");
+        for (long id : ids) {
+            api(200, "POST", "/api/v1/builds/" + id + "/cancel", null, grace.basic());
+        }
+        Response first = api(200, "GET", "/api/v1/builds?repository=" + grace.name() + "/paged&n=2", null, grace.basic());
+        assertThat(first.json()).extracting(b -> b.get("id").asLong()).containsExactly(ids.get(2), ids.get(1));
+        String next = first.header("Link");
+        assertThat(next).contains("last=" + ids.get(1)).endsWith("rel=\"next\"");
+        Response second = api(200, "GET", next.substring(1, next.indexOf('>')), null, grace.basic());
+        assertThat(second.json()).extracting(b -> b.get("id").asLong()).containsExactly(ids.get(0));
+        assertThat(second.header("Link")).isNull();
+        assertThat(api(200, "GET", "/api/v1/builds/" + ids.get(0) + "/logs", null, grace.basic()).body())
+                .contains("cancelled before it started");
+    }
+
+    @Test
     void badSubmissionsGetAClearBadRequest() {
         TestUser frank = newUser("frank");
         String ok = uploadContext(frank, tar(Map.of("Dockerfile", "FROM busybox AS base\nFROM base AS release\n")));
