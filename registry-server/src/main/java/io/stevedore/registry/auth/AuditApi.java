@@ -1,9 +1,11 @@
 package io.stevedore.registry.auth;
 
 import io.stevedore.registry.api.ApiException;
-import io.stevedore.registry.auth.AuditLog.Entry;
 import io.stevedore.registry.auth.OrganizationStore.Organization;
 import io.stevedore.registry.auth.UserStore.User;
+import io.stevedore.registry.auth.audit.AuditEntry;
+import io.stevedore.registry.auth.audit.AuditLog;
+import io.stevedore.registry.auth.audit.AuditQuery;
 import jakarta.servlet.http.HttpServletRequest;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -29,7 +31,7 @@ class AuditApi {
     private static final int MAX_LIMIT = 1000;
 
     /** @param next the URL of the next (older) page, or null on the last one */
-    record Page(List<Entry> entries, String next) {
+    record Page(List<AuditEntry> entries, String next) {
     }
 
     private final ApiCaller api;
@@ -66,7 +68,7 @@ class AuditApi {
                 throw ApiException.badRequest("since must be an ISO-8601 instant such as 2030-01-31T00:00:00Z");
             }
         }
-        List<Entry> entries = audit.find(new AuditLog.Query(actor, repository, action, sinceTime,
+        List<AuditEntry> entries = audit.find(new AuditQuery(actor, repository, action, sinceTime,
                 caller.admin() ? null : namespacesOf(caller), beforeId, (int) pageSize));
         String next = entries.size() < pageSize ? null
                 : UriComponentsBuilder.fromPath("/api/v1/audit")

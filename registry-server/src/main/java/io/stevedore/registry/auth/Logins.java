@@ -3,6 +3,8 @@ package io.stevedore.registry.auth;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.stevedore.registry.auth.UserStore.User;
+import io.stevedore.registry.auth.audit.AuditLog;
+import io.stevedore.registry.auth.audit.FailedLoginCount;
 import io.stevedore.registry.config.RegistryProperties;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -144,8 +146,8 @@ public class Logins {
 
     /** How long the caller must wait, if the name or the address has had too many failures lately. */
     private Optional<Duration> throttle(String username, String clientAddress) {
-        AuditLog.FailedLogins ofUser = audit.failedLoginsOf(username, limits.window());
-        AuditLog.FailedLogins fromAddress = audit.failedLoginsFrom(clientAddress, limits.window());
+        FailedLoginCount ofUser = audit.failedLoginsOf(username, limits.window());
+        FailedLoginCount fromAddress = audit.failedLoginsFrom(clientAddress, limits.window());
         boolean userBlocked = ofUser.count() >= limits.perUser();
         boolean addressBlocked = fromAddress.count() >= limits.perAddress();
         if (!userBlocked && !addressBlocked) {

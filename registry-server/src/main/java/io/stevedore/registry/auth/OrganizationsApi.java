@@ -4,6 +4,7 @@ import io.stevedore.registry.api.ApiException;
 import io.stevedore.registry.auth.OrganizationStore.Member;
 import io.stevedore.registry.auth.OrganizationStore.Organization;
 import io.stevedore.registry.auth.UserStore.User;
+import io.stevedore.registry.auth.audit.AuditLog;
 import jakarta.servlet.http.HttpServletRequest;
 import java.net.URI;
 import java.time.Instant;

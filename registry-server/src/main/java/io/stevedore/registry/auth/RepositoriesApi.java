@@ -1,7 +1,8 @@
 package io.stevedore.registry.auth;
 
-import io.stevedore.registry.api.ApiException;
 import io.stevedore.oci.RepositoryName;
+import io.stevedore.registry.api.ApiException;
+import io.stevedore.registry.auth.audit.AuditLog;
 import io.stevedore.registry.metadata.RepositoryStore;
 import io.stevedore.registry.metadata.Visibility;
 import jakarta.servlet.http.HttpServletRequest;

@@ -46,7 +46,6 @@ public class RobotStore {
         }
     }
 
-
     /** {@code acme+ci} split at its {@code +}: namespace and short name; empty if it has none. */
     static Optional<String[]> split(String fullName) {
         int plus = fullName.indexOf(SEPARATOR);

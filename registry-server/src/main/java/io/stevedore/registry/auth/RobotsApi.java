@@ -3,6 +3,7 @@ package io.stevedore.registry.auth;
 import io.stevedore.registry.api.ApiException;
 import io.stevedore.registry.auth.RobotStore.Robot;
 import io.stevedore.registry.auth.UserStore.User;
+import io.stevedore.registry.auth.audit.AuditLog;
 import jakarta.servlet.http.HttpServletRequest;
 import java.net.URI;
 import java.time.Instant;
@@ -34,7 +35,6 @@ class RobotsApi {
 
     record NewRobot(String name) {
     }
-
 
     /** A robot as listed: never its token. */
     record RobotView(String name, Instant createdAt, List<Grant.View> permissions, List<String> teams) {

@@ -22,7 +22,6 @@ public class TeamStore {
     public record Team(long id, long organizationId, String name) {
     }
 
-
     public Optional<Team> create(long organizationId, String name) {
         return jdbc.sql("""
                 insert into teams (organization_id, name) values (?, ?) on conflict do nothing

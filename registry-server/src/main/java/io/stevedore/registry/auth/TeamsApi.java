@@ -4,6 +4,7 @@ import io.stevedore.registry.api.ApiException;
 import io.stevedore.registry.auth.OrganizationStore.Organization;
 import io.stevedore.registry.auth.TeamStore.Team;
 import io.stevedore.registry.auth.UserStore.User;
+import io.stevedore.registry.auth.audit.AuditLog;
 import jakarta.servlet.http.HttpServletRequest;
 import java.net.URI;
 import java.util.LinkedHashMap;
@@ -33,7 +34,6 @@ class TeamsApi {
 
     record NewTeam(String name) {
     }
-
 
     record TeamView(String name, List<String> members, List<Grant.View> permissions) {
     }

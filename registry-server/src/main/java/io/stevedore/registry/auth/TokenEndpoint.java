@@ -1,6 +1,7 @@
 package io.stevedore.registry.auth;
 
 import io.stevedore.registry.auth.Logins.Credentials;
+import io.stevedore.registry.auth.audit.AuditLog;
 import io.stevedore.registry.config.RegistryProperties;
 import jakarta.servlet.http.HttpServletRequest;
 import java.time.Duration;

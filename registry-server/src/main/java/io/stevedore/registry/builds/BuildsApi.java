@@ -4,7 +4,7 @@ import io.stevedore.oci.Digest;
 import io.stevedore.oci.InvalidNameException;
 import io.stevedore.oci.RepositoryName;
 import io.stevedore.registry.api.ApiException;
-import io.stevedore.registry.auth.AuditLog;
+import io.stevedore.registry.auth.audit.AuditLog;
 import io.stevedore.registry.auth.Caller;
 import io.stevedore.registry.config.RegistryProperties;
 import jakarta.servlet.http.HttpServletRequest;

@@ -3,6 +3,7 @@ package io.stevedore.registry.auth;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.stevedore.registry.AuthRegistryTestSupport;
+import io.stevedore.registry.auth.audit.AuditLog;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;

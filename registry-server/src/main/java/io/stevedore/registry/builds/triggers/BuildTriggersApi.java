@@ -3,7 +3,7 @@ package io.stevedore.registry.builds.triggers;
 import io.stevedore.oci.InvalidNameException;
 import io.stevedore.oci.RepositoryName;
 import io.stevedore.registry.api.ApiException;
-import io.stevedore.registry.auth.AuditLog;
+import io.stevedore.registry.auth.audit.AuditLog;
 import io.stevedore.registry.auth.Caller;
 import io.stevedore.registry.builds.BuildAccess;
 import io.stevedore.registry.builds.BuildKeys;

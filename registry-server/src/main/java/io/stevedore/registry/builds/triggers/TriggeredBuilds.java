@@ -5,7 +5,7 @@ import io.stevedore.registry.api.ApiException;
 import io.stevedore.registry.auth.AccessPolicy;
 import io.stevedore.registry.auth.Account;
 import io.stevedore.registry.auth.Accounts;
-import io.stevedore.registry.auth.AuditLog;
+import io.stevedore.registry.auth.audit.AuditLog;
 import io.stevedore.registry.auth.Role;
 import io.stevedore.registry.builds.Build;
 import io.stevedore.registry.builds.BuildKeys;

@@ -1,8 +1,7 @@
-package io.stevedore.registry.auth;
+package io.stevedore.registry.auth.audit;
 
 import io.stevedore.json.Json;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -83,23 +82,8 @@ public class AuditLog {
                 detail);
     }
 
-    /** One audit entry as the API shows it. */
-    public record Entry(long id, Instant at, String action, String actor, String clientAddress, String namespace,
-                        String repository, Object detail) {
-    }
-
-    /**
-     * What to read: every filter null means everything.
-     *
-     * @param namespaces only entries of these namespaces (an organization admin's); null: all
-     * @param before     only entries older than this id (the next page)
-     */
-    public record Query(String actor, String repository, String action, Instant since, List<String> namespaces,
-                        Long before, int limit) {
-    }
-
     /** Newest first. */
-    public List<Entry> find(Query query) {
+    public List<AuditEntry> find(AuditQuery query) {
         List<Object> params = new ArrayList<>();
         StringBuilder where = new StringBuilder("true");
         if (query.actor() != null) {
@@ -130,25 +114,17 @@ public class AuditLog {
         return jdbc.sql("select id, at, event, actor, client_address, namespace, repository, detail::text"
                         + " from audit_log where " + where + " order by id desc limit ?")
                 .params(params)
-                .query((rs, n) -> new Entry(rs.getLong(1), rs.getTimestamp(2).toInstant(), rs.getString(3),
+                .query((rs, n) -> new AuditEntry(rs.getLong(1), rs.getTimestamp(2).toInstant(), rs.getString(3),
                         rs.getString(4), rs.getString(5), rs.getString(6), rs.getString(7),
                         rs.getString(8) == null ? null : Json.MAPPER.readTree(rs.getString(8))))
                 .list();
     }
 
-    /**
-     * Failed logins within the window, and the seconds until the oldest of them leaves it.
-     *
-     * @param secondsUntilOldestExpires 0 when there are none
-     */
-    public record FailedLogins(int count, long secondsUntilOldestExpires) {
-    }
-
-    public FailedLogins failedLoginsOf(String actor, Duration window) {
+    public FailedLoginCount failedLoginsOf(String actor, Duration window) {
         return failedLogins("actor", clip(actor), window);
     }
 
-    public FailedLogins failedLoginsFrom(String clientAddress, Duration window) {
+    public FailedLoginCount failedLoginsFrom(String clientAddress, Duration window) {
         return failedLogins("client_address", clientAddress, window);
     }
 
@@ -156,7 +132,7 @@ public class AuditLog {
         return actor == null || actor.length() <= MAX_ACTOR ? actor : actor.substring(0, MAX_ACTOR);
     }
 
-    private FailedLogins failedLogins(String column, String value, Duration window) {
+    private FailedLoginCount failedLogins(String column, String value, Duration window) {
         // The partial indexes on (actor, at) and (client_address, at) serve exactly this query.
         return jdbc.sql("""
                 select count(*),
@@ -165,7 +141,7 @@ public class AuditLog {
                 where event = 'login.failure' and %s = ? and at > now() - make_interval(secs => ?)"""
                 .formatted(column))
                 .params((double) window.toSeconds(), value, (double) window.toSeconds())
-                .query((rs, n) -> new FailedLogins(rs.getInt(1), Math.max(0, rs.getLong(2))))
+                .query((rs, n) -> new FailedLoginCount(rs.getInt(1), Math.max(0, rs.getLong(2))))
                 .single();
     }
 }
