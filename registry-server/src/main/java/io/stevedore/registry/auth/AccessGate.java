@@ -75,7 +75,7 @@ public class AccessGate {
         if (authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
             return tokens.verify(authorization.substring(7).trim());
         }
-        return Logins.Credentials.fromBasic(authorization)
+        return Credentials.fromBasic(authorization)
                 .map(credentials -> (Caller) new Caller.Password(
                         logins.login(credentials, request.getRemoteAddr(), "basic").account()))
                 .orElseThrow(() -> AuthenticationFailed.badCredentials("unsupported authorization scheme"));

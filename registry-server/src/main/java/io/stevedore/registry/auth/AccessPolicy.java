@@ -88,7 +88,13 @@ public class AccessPolicy {
         params.add(repository.value());
         int rank = jdbc.sql(ROLE).params(params).query(Integer.class).single();
         Optional<Role> role = Role.ofRank(rank);
-        return account instanceof BuildAccount build ? build.cut(repository, role) : role;
+        return account instanceof BuildAccount build ? cut(build, repository, role) : role;
+    }
+
+    /** The submitter's role on the repository, cut to what the build may do there. */
+    private static Optional<Role> cut(BuildAccount build, RepositoryName repository, Optional<Role> submitters) {
+        Role most = build.writable().contains(repository.value()) ? Role.WRITE : Role.READ;
+        return submitters.map(role -> role.ordinal() <= most.ordinal() ? role : most);
     }
 
     /**

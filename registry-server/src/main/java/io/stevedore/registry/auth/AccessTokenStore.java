@@ -22,10 +22,6 @@ public class AccessTokenStore {
         this.jdbc = jdbc;
     }
 
-    /** A token as listed: never its secret. @param expiresAt null: never */
-    public record AccessToken(long id, String name, Instant createdAt, Instant expiresAt, Instant lastUsedAt) {
-    }
-
     /** Stores the token's hash; empty if the user has a token of that name already. */
     public Optional<AccessToken> create(long userId, String name, Instant expiresAt, String tokenSha256) {
         return jdbc.sql("""

@@ -1,8 +1,6 @@
 package io.stevedore.registry.auth;
 
 import io.stevedore.registry.api.ApiException;
-import io.stevedore.registry.auth.AccessTokenStore.AccessToken;
-import io.stevedore.registry.auth.UserStore.User;
 import io.stevedore.registry.auth.audit.AuditLog;
 import jakarta.servlet.http.HttpServletRequest;
 import java.net.URI;

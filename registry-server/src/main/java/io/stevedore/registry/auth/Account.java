@@ -5,7 +5,7 @@ package io.stevedore.registry.auth;
  * token), or a build acting for whoever submitted it. What an account may do is decided by
  * {@link AccessPolicy} from these ids.
  */
-public sealed interface Account permits UserStore.User, RobotStore.Robot, BuildAccount {
+public sealed interface Account permits User, Robot, BuildAccount {
 
     /** The login name: {@code alice}, or {@code acme+ci} for a robot. */
     String name();

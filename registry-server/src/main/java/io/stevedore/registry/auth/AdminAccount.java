@@ -1,6 +1,5 @@
 package io.stevedore.registry.auth;
 
-import io.stevedore.registry.auth.UserStore.User;
 import io.stevedore.registry.config.RegistryProperties;
 import java.security.SecureRandom;
 import java.util.Base64;

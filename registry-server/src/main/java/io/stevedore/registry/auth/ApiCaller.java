@@ -3,8 +3,6 @@ package io.stevedore.registry.auth;
 import io.stevedore.registry.api.ApiException;
 import io.stevedore.oci.InvalidNameException;
 import io.stevedore.oci.RepositoryName;
-import io.stevedore.registry.auth.Logins.Credentials;
-import io.stevedore.registry.auth.UserStore.User;
 import io.stevedore.registry.config.RegistryProperties;
 import jakarta.servlet.http.HttpServletRequest;
 import java.util.Map;

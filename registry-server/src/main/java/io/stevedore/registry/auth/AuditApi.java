@@ -1,8 +1,6 @@
 package io.stevedore.registry.auth;
 
 import io.stevedore.registry.api.ApiException;
-import io.stevedore.registry.auth.OrganizationStore.Organization;
-import io.stevedore.registry.auth.UserStore.User;
 import io.stevedore.registry.auth.audit.AuditEntry;
 import io.stevedore.registry.auth.audit.AuditLog;
 import io.stevedore.registry.auth.audit.AuditQuery;

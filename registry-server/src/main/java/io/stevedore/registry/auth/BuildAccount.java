@@ -1,7 +1,5 @@
 package io.stevedore.registry.auth;
 
-import io.stevedore.oci.RepositoryName;
-import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -35,11 +33,5 @@ public record BuildAccount(long buildId, Account submitter, Set<String> writable
     @Override
     public Long robotId() {
         return submitter.robotId();
-    }
-
-    /** The submitter's role on the repository, cut to what this build may do there. */
-    Optional<Role> cut(RepositoryName repository, Optional<Role> submitters) {
-        Role most = writable.contains(repository.value()) ? Role.WRITE : Role.READ;
-        return submitters.map(role -> role.ordinal() <= most.ordinal() ? role : most);
     }
 }

@@ -2,13 +2,10 @@ package io.stevedore.registry.auth;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.stevedore.registry.auth.UserStore.User;
 import io.stevedore.registry.auth.audit.AuditLog;
 import io.stevedore.registry.auth.audit.FailedLoginCount;
 import io.stevedore.registry.config.RegistryProperties;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -57,29 +54,6 @@ public class Logins {
         this.throttled = Counter.builder("stevedore.auth.logins.throttled")
                 .description("logins refused by the failed-login rate limit").register(meters);
         this.unknownUserHash = passwords.encode(UUID.randomUUID().toString());
-    }
-
-    /** A name and secret as sent with HTTP Basic. */
-    public record Credentials(String username, String password) {
-
-        /**
-         * The credentials of an {@code Authorization: Basic} header, or empty for any other header.
-         * An undecodable one yields empty credentials, which then fail like a wrong password.
-         */
-        public static Optional<Credentials> fromBasic(String authorization) {
-            if (authorization == null || !authorization.regionMatches(true, 0, "Basic ", 0, 6)) {
-                return Optional.empty();
-            }
-            try {
-                String decoded = new String(Base64.getDecoder().decode(authorization.substring(6).trim()),
-                        StandardCharsets.UTF_8);
-                int colon = decoded.indexOf(':');
-                return Optional.of(colon < 0 ? new Credentials("", "")
-                        : new Credentials(decoded.substring(0, colon), decoded.substring(colon + 1)));
-            } catch (IllegalArgumentException e) {
-                return Optional.of(new Credentials("", ""));
-            }
-        }
     }
 
     /**

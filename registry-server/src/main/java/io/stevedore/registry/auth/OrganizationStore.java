@@ -1,6 +1,5 @@
 package io.stevedore.registry.auth;
 
-import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import org.springframework.jdbc.core.RowMapper;
@@ -13,19 +12,13 @@ import org.springframework.transaction.annotation.Transactional;
 public class OrganizationStore {
     private static final RowMapper<Organization> ORGANIZATION =
             (rs, n) -> new Organization(rs.getLong(1), rs.getString(2), rs.getTimestamp(3).toInstant());
-    private static final RowMapper<Member> MEMBER =
-            (rs, n) -> new Member(rs.getLong(1), rs.getString(2), rs.getBoolean(3));
+    private static final RowMapper<OrganizationMember> MEMBER =
+            (rs, n) -> new OrganizationMember(rs.getLong(1), rs.getString(2), rs.getBoolean(3));
 
     private final JdbcClient jdbc;
 
     public OrganizationStore(JdbcClient jdbc) {
         this.jdbc = jdbc;
-    }
-
-    public record Organization(long id, String name, Instant createdAt) {
-    }
-
-    public record Member(long userId, String username, boolean admin) {
     }
 
     /** Creates the organization with its creator as its first admin; empty if the name is taken. */
@@ -64,14 +57,14 @@ public class OrganizationStore {
         return jdbc.sql("delete from namespaces where name = ? and kind = 'organization'").param(name).update() > 0;
     }
 
-    public List<Member> members(long organizationId) {
+    public List<OrganizationMember> members(long organizationId) {
         return jdbc.sql("""
                 select u.id, u.username, m.admin from organization_members m join users u on u.id = m.user_id
                 where m.organization_id = ? order by u.username""")
                 .param(organizationId).query(MEMBER).list();
     }
 
-    public Optional<Member> member(long organizationId, long userId) {
+    public Optional<OrganizationMember> member(long organizationId, long userId) {
         return jdbc.sql("""
                 select u.id, u.username, m.admin from organization_members m join users u on u.id = m.user_id
                 where m.organization_id = ? and m.user_id = ?""")

@@ -1,9 +1,6 @@
 package io.stevedore.registry.auth;
 
 import io.stevedore.registry.api.ApiException;
-import io.stevedore.registry.auth.OrganizationStore.Member;
-import io.stevedore.registry.auth.OrganizationStore.Organization;
-import io.stevedore.registry.auth.UserStore.User;
 import io.stevedore.registry.auth.audit.AuditLog;
 import jakarta.servlet.http.HttpServletRequest;
 import java.net.URI;
@@ -38,7 +35,7 @@ class OrganizationsApi {
     }
 
     record MemberView(String username, boolean admin) {
-        static MemberView of(Member member) {
+        static MemberView of(OrganizationMember member) {
             return new MemberView(member.username(), member.admin());
         }
     }
@@ -161,7 +158,8 @@ class OrganizationsApi {
         Organization organization = lookup.administered(caller, org);
         User user = users.find(username).orElseThrow(() -> ApiException.notFound("no user " + username));
         boolean admin = Boolean.TRUE.equals(body.admin());
-        boolean wasAdmin = organizations.member(organization.id(), user.id()).map(Member::admin).orElse(false);
+        boolean wasAdmin = organizations.member(organization.id(), user.id()).map(OrganizationMember::admin)
+                .orElse(false);
         if (wasAdmin && !admin && organizations.adminCount(organization.id()) == 1) {
             throw ApiException.conflict(username + " is the last admin of " + org);
         }
@@ -178,7 +176,7 @@ class OrganizationsApi {
         User caller = api.user(request);
         Organization organization = lookup.administered(caller, org);
         User user = users.find(username).orElseThrow(() -> ApiException.notFound("no user " + username));
-        Member member = organizations.member(organization.id(), user.id())
+        OrganizationMember member = organizations.member(organization.id(), user.id())
                 .orElseThrow(() -> ApiException.notFound(username + " is not a member of " + org));
         if (member.admin() && organizations.adminCount(organization.id()) == 1) {
             throw ApiException.conflict(username + " is the last admin of " + org);
@@ -192,6 +190,6 @@ class OrganizationsApi {
     private OrganizationView view(Organization organization) {
         return new OrganizationView(organization.name(), organization.createdAt(),
                 organizations.members(organization.id()).stream().map(MemberView::of).toList(),
-                teams.list(organization.id()).stream().map(TeamStore.Team::name).toList());
+                teams.list(organization.id()).stream().map(Team::name).toList());
     }
 }

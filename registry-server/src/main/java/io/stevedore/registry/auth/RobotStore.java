@@ -1,6 +1,5 @@
 package io.stevedore.registry.auth;
 
-import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import org.springframework.jdbc.core.RowMapper;
@@ -10,7 +9,7 @@ import org.springframework.stereotype.Repository;
 /**
  * Robot accounts, Quay style: {@code <namespace>+<name>}, of a user or an organization, logging
  * in with a random token of which only the SHA-256 is stored; what they may do comes from grants
- * on repositories of their namespace and from the teams they are in.
+ * on repositories of their namespace ({@code GrantStore}) and from the teams they are in.
  */
 @Repository
 public class RobotStore {
@@ -20,30 +19,9 @@ public class RobotStore {
             rs.getString(3), rs.getTimestamp(4).toInstant());
 
     private final JdbcClient jdbc;
-    private final GrantTable permissions;
 
     public RobotStore(JdbcClient jdbc) {
         this.jdbc = jdbc;
-        this.permissions = new GrantTable(jdbc, "robot_permissions", "robot_id");
-    }
-
-    /** @param shortName the part after the {@code +} */
-    public record Robot(long id, String namespace, String shortName, Instant createdAt) implements Account {
-
-        @Override
-        public String name() {
-            return namespace + SEPARATOR + shortName;
-        }
-
-        @Override
-        public Long userId() {
-            return null;
-        }
-
-        @Override
-        public Long robotId() {
-            return id;
-        }
     }
 
     /** {@code acme+ci} split at its {@code +}: namespace and short name; empty if it has none. */
@@ -92,18 +70,6 @@ public class RobotStore {
 
     public boolean delete(long robotId) {
         return jdbc.sql("delete from robots where id = ?").param(robotId).update() > 0;
-    }
-
-    public List<Grant> grants(long robotId) {
-        return permissions.list(robotId);
-    }
-
-    public void grant(long robotId, Grant grant) {
-        permissions.put(robotId, grant);
-    }
-
-    public boolean revoke(long robotId, String repository) {
-        return permissions.remove(robotId, repository);
     }
 
     /** The teams the robot is in, as {@code team} names of its organization. */

@@ -1,8 +1,6 @@
 package io.stevedore.registry.auth;
 
 import io.stevedore.registry.api.ApiException;
-import io.stevedore.registry.auth.RobotStore.Robot;
-import io.stevedore.registry.auth.UserStore.User;
 import io.stevedore.registry.auth.audit.AuditLog;
 import jakarta.servlet.http.HttpServletRequest;
 import java.net.URI;
@@ -37,7 +35,7 @@ class RobotsApi {
     }
 
     /** A robot as listed: never its token. */
-    record RobotView(String name, Instant createdAt, List<Grant.View> permissions, List<String> teams) {
+    record RobotView(String name, Instant createdAt, List<GrantView> permissions, List<String> teams) {
     }
 
     /** The robot with its new token, shown this once. */
@@ -46,15 +44,17 @@ class RobotsApi {
 
     private final ApiCaller api;
     private final RobotStore robots;
+    private final GrantStore grants;
     private final NamespaceStore namespaces;
     private final AccessPolicy policy;
     private final VerifiedCredentials verified;
     private final AuditLog audit;
 
-    RobotsApi(ApiCaller api, RobotStore robots, NamespaceStore namespaces, AccessPolicy policy,
+    RobotsApi(ApiCaller api, RobotStore robots, GrantStore grants, NamespaceStore namespaces, AccessPolicy policy,
               VerifiedCredentials verified, AuditLog audit) {
         this.api = api;
         this.robots = robots;
+        this.grants = grants;
         this.namespaces = namespaces;
         this.policy = policy;
         this.verified = verified;
@@ -112,12 +112,12 @@ class RobotsApi {
 
     /** Grants a role on one repository of the robot's namespace. */
     @PutMapping(path = "/{robot}/permissions", consumes = MediaType.APPLICATION_JSON_VALUE)
-    RobotView grant(HttpServletRequest request, @PathVariable String robot, @RequestBody Grant.View body) {
+    RobotView grant(HttpServletRequest request, @PathVariable String robot, @RequestBody GrantView body) {
         User caller = api.user(request);
         Robot found = robot(caller, robot);
         String repository = ApiCaller.repositoryIn(found.namespace(), body.repository());
         Role role = ApiCaller.role(body.role());
-        robots.grant(found.id(), new Grant(repository, role));
+        grants.grantRobot(found.id(), new Grant(repository, role));
         audit.record(AuditLog.ROBOT_PERMISSION_CHANGED, caller.username(), request.getRemoteAddr(),
                 found.namespace(), repository, Map.of("robot", found.name(), "role", role.wireName()));
         return view(found);
@@ -129,7 +129,7 @@ class RobotsApi {
         User caller = api.user(request);
         Robot found = robot(caller, robot);
         String name = ApiCaller.repositoryIn(found.namespace(), repository);
-        if (!robots.revoke(found.id(), name)) {
+        if (!grants.revokeFromRobot(found.id(), name)) {
             throw ApiException.notFound("robot " + robot + " has no grant on " + name);
         }
         audit.record(AuditLog.ROBOT_PERMISSION_REMOVED, caller.username(), request.getRemoteAddr(),
@@ -156,7 +156,7 @@ class RobotsApi {
 
     private RobotView view(Robot robot) {
         return new RobotView(robot.name(), robot.createdAt(),
-                robots.grants(robot.id()).stream().map(Grant.View::of).toList(), robots.teams(robot.id()));
+                grants.ofRobot(robot.id()).stream().map(GrantView::of).toList(), robots.teams(robot.id()));
     }
 
     private void record(String event, User caller, HttpServletRequest request, Robot robot) {

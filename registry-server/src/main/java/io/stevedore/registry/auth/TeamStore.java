@@ -6,20 +6,15 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
 
 /**
- * Teams of an organization: members (its users and its robots) and grants, each a role on one
- * repository of the organization or on all of them.
+ * Teams of an organization and their members, its users and its robots. What a team may do is
+ * in its grants ({@code GrantStore}).
  */
 @Repository
 public class TeamStore {
     private final JdbcClient jdbc;
-    private final GrantTable permissions;
 
     public TeamStore(JdbcClient jdbc) {
         this.jdbc = jdbc;
-        this.permissions = new GrantTable(jdbc, "team_permissions", "team_id");
-    }
-
-    public record Team(long id, long organizationId, String name) {
     }
 
     public Optional<Team> create(long organizationId, String name) {
@@ -67,18 +62,5 @@ public class TeamStore {
                 delete from team_members where team_id = ?
                 and (user_id = cast(? as bigint) or robot_id = cast(? as bigint))""")
                 .params(teamId, account.userId(), account.robotId()).update() > 0;
-    }
-
-    public List<Grant> grants(long teamId) {
-        return permissions.list(teamId);
-    }
-
-    public void grant(long teamId, Grant grant) {
-        permissions.put(teamId, grant);
-    }
-
-    /** @param repository null: the grant on the whole organization */
-    public boolean revoke(long teamId, String repository) {
-        return permissions.remove(teamId, repository);
     }
 }

@@ -1,9 +1,6 @@
 package io.stevedore.registry.auth;
 
 import io.stevedore.registry.api.ApiException;
-import io.stevedore.registry.auth.OrganizationStore.Organization;
-import io.stevedore.registry.auth.TeamStore.Team;
-import io.stevedore.registry.auth.UserStore.User;
 import io.stevedore.registry.auth.audit.AuditLog;
 import jakarta.servlet.http.HttpServletRequest;
 import java.net.URI;
@@ -35,7 +32,7 @@ class TeamsApi {
     record NewTeam(String name) {
     }
 
-    record TeamView(String name, List<String> members, List<Grant.View> permissions) {
+    record TeamView(String name, List<String> members, List<GrantView> permissions) {
     }
 
     private final ApiCaller api;
@@ -43,15 +40,17 @@ class TeamsApi {
     private final OrganizationStore organizations;
     private final TeamStore teams;
     private final Accounts accounts;
+    private final GrantStore grants;
     private final AuditLog audit;
 
     TeamsApi(ApiCaller api, OrganizationsApi.Lookup lookup, OrganizationStore organizations, TeamStore teams,
-             Accounts accounts, AuditLog audit) {
+             Accounts accounts, GrantStore grants, AuditLog audit) {
         this.api = api;
         this.lookup = lookup;
         this.organizations = organizations;
         this.teams = teams;
         this.accounts = accounts;
+        this.grants = grants;
         this.audit = audit;
     }
 
@@ -119,13 +118,13 @@ class TeamsApi {
     /** Grants the team a role on a repository of the organization, or without repository on all of them. */
     @PutMapping(path = "/{team}/permissions", consumes = MediaType.APPLICATION_JSON_VALUE)
     TeamView grant(HttpServletRequest request, @PathVariable String org, @PathVariable String team,
-                   @RequestBody Grant.View body) {
+                   @RequestBody GrantView body) {
         User caller = api.user(request);
         Organization organization = lookup.administered(caller, org);
         Team found = team(organization, team);
         String repository = body.repository() == null ? null : ApiCaller.repositoryIn(org, body.repository());
         Role role = ApiCaller.role(body.role());
-        teams.grant(found.id(), new Grant(repository, role));
+        grants.grantTeam(found.id(), new Grant(repository, role));
         Map<String, Object> detail = new LinkedHashMap<>();
         detail.put("role", role.wireName());
         detail.put("on", repository == null ? "organization" : repository);
@@ -140,7 +139,7 @@ class TeamsApi {
         User caller = api.user(request);
         Team found = team(lookup.administered(caller, org), team);
         String name = repository == null ? null : ApiCaller.repositoryIn(org, repository);
-        if (!teams.revoke(found.id(), name)) {
+        if (!grants.revokeFromTeam(found.id(), name)) {
             throw ApiException.notFound("team " + team + " has no grant on "
                     + (name == null ? "the whole organization" : name));
         }
@@ -157,7 +156,7 @@ class TeamsApi {
     /** A user, or a robot of this organization (robots of others may not join its teams). */
     private Account memberAccount(Organization organization, String name) {
         Account account = accounts.find(name).orElseThrow(() -> ApiException.notFound("no user or robot " + name));
-        if (account instanceof RobotStore.Robot robot && !robot.namespace().equals(organization.name())) {
+        if (account instanceof Robot robot && !robot.namespace().equals(organization.name())) {
             throw ApiException.badRequest("robot " + name + " is not a robot of " + organization.name());
         }
         return account;
@@ -165,7 +164,7 @@ class TeamsApi {
 
     private TeamView view(Team team) {
         return new TeamView(team.name(), teams.members(team.id()),
-                teams.grants(team.id()).stream().map(Grant.View::of).toList());
+                grants.ofTeam(team.id()).stream().map(GrantView::of).toList());
     }
 
     private void record(String event, User caller, HttpServletRequest request, String org, String team,

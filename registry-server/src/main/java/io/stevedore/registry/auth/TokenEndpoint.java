@@ -1,6 +1,5 @@
 package io.stevedore.registry.auth;
 
-import io.stevedore.registry.auth.Logins.Credentials;
 import io.stevedore.registry.auth.audit.AuditLog;
 import io.stevedore.registry.config.RegistryProperties;
 import jakarta.servlet.http.HttpServletRequest;
@@ -160,7 +159,7 @@ class TokenEndpoint {
         return answer(body);
     }
 
-    private record Grant(List<Scope> granted, Tokens.Issued issued) {
+    private record Grant(List<Scope> granted, IssuedToken issued) {
     }
 
     /** Signs a token for what was asked, cut to what the account (null: anonymous) may do, and audits it. */
@@ -169,7 +168,7 @@ class TokenEndpoint {
         Account account = login == null ? null : login.account();
         List<Scope> granted = policy.grant(account, requested);
         String subject = account == null ? null : account.name();
-        Tokens.Issued issued = tokens.issue(subject, granted);
+        IssuedToken issued = tokens.issue(subject, granted);
         Map<String, Object> detail = new LinkedHashMap<>();
         detail.put("via", via);
         detail.put("requested", requested.stream().map(Scope::toString).toList());

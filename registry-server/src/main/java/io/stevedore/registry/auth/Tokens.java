@@ -35,10 +35,6 @@ import org.springframework.stereotype.Component;
 public class Tokens {
     static final String ACCESS_CLAIM = "access";
 
-    /** A signed token and what its holder needs to know about it. */
-    public record Issued(String token, String id, Instant issuedAt, Duration lifetime) {
-    }
-
     private final TokenSigningKey key;
     private final NimbusJwtEncoder encoder;
     private final NimbusJwtDecoder decoder;
@@ -60,7 +56,7 @@ public class Tokens {
     }
 
     /** @param subject the user, or null for an anonymous token */
-    public Issued issue(String subject, List<Scope> access) {
+    public IssuedToken issue(String subject, List<Scope> access) {
         Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
         String id = UUID.randomUUID().toString();
         JwtClaimsSet.Builder claims = JwtClaimsSet.builder()
@@ -76,7 +72,7 @@ public class Tokens {
         }
         JwsHeader header = JwsHeader.with(SignatureAlgorithm.RS256).keyId(key.keyId()).type("JWT").build();
         Jwt jwt = encoder.encode(JwtEncoderParameters.from(header, claims.build()));
-        return new Issued(jwt.getTokenValue(), id, now, lifetime);
+        return new IssuedToken(jwt.getTokenValue(), id, now, lifetime);
     }
 
     /** The caller a token stands for. @throws AuthenticationFailed INVALID_TOKEN */

@@ -1,6 +1,5 @@
 package io.stevedore.registry.auth;
 
-import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import org.springframework.jdbc.core.RowMapper;
@@ -21,26 +20,6 @@ public class UserStore {
 
     public UserStore(JdbcClient jdbc) {
         this.jdbc = jdbc;
-    }
-
-    /** @param passwordHash with its algorithm's {id} prefix, never the password */
-    public record User(long id, String username, String passwordHash, boolean admin, Instant createdAt)
-            implements Account {
-
-        @Override
-        public String name() {
-            return username;
-        }
-
-        @Override
-        public Long userId() {
-            return id;
-        }
-
-        @Override
-        public Long robotId() {
-            return null;
-        }
     }
 
     public Optional<User> find(String username) {

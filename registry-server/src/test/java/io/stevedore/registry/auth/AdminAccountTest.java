@@ -13,7 +13,7 @@ class AdminAccountTest extends AuthRegistryTestSupport {
     void withoutAConfiguredPasswordOneIsGeneratedLoggedOnceAndStoredOnlyAsAnArgon2Hash() {
         assumeTrue(!adminAccountLog().isEmpty(), "the admin password was configured (external PostgreSQL)");
         assertThat(adminAccountLog()).singleElement().asString().contains(adminPassword());
-        UserStore.User admin = authContext().getBean(UserStore.class).find("admin").orElseThrow();
+        User admin = authContext().getBean(UserStore.class).find("admin").orElseThrow();
         assertThat(admin.admin()).isTrue();
         assertThat(admin.passwordHash()).startsWith("{argon2@SpringSecurity_v5_8}$argon2id$")
                 .doesNotContain(adminPassword());

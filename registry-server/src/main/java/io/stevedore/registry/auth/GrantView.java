@@ -1,0 +1,8 @@
+package io.stevedore.registry.auth;
+
+/** A grant as the API reads and writes it: {@code {"repository","role"}} with the role's wire name. */
+record GrantView(String repository, String role) {
+    static GrantView of(Grant grant) {
+        return new GrantView(grant.repository(), grant.role().wireName());
+    }
+}
