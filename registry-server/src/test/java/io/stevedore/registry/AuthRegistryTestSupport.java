@@ -270,12 +270,12 @@ public abstract class AuthRegistryTestSupport {
                         // Logging is set up by now; the admin is settled during the refresh that follows.
                         if (event instanceof ApplicationPreparedEvent) {
                             adminLog.start();
-                            ((Logger) LoggerFactory.getLogger("io.stevedore.registry.auth.AdminAccount"))
+                            ((Logger) LoggerFactory.getLogger("io.stevedore.registry.auth.login.AdminAccount"))
                                     .addAppender(adminLog);
                         }
                     })
                     .run(args.toArray(String[]::new));
-            ((Logger) LoggerFactory.getLogger("io.stevedore.registry.auth.AdminAccount")).detachAppender(adminLog);
+            ((Logger) LoggerFactory.getLogger("io.stevedore.registry.auth.login.AdminAccount")).detachAppender(adminLog);
             adminAccountLog = adminLog.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
             if (adminPassword == null) {
                 adminPassword = adminAccountLog.stream().map(GENERATED::matcher).filter(Matcher::find)

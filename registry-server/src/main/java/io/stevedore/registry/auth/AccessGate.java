@@ -1,5 +1,8 @@
 package io.stevedore.registry.auth;
 
+import io.stevedore.registry.auth.login.AuthenticationFailed;
+import io.stevedore.registry.auth.login.Credentials;
+import io.stevedore.registry.auth.login.Logins;
 import io.stevedore.registry.config.RegistryProperties;
 import jakarta.servlet.http.HttpServletRequest;
 import java.util.LinkedHashMap;

@@ -2,6 +2,9 @@ package io.stevedore.registry.auth;
 
 import io.stevedore.oci.InvalidNameException;
 import io.stevedore.oci.RepositoryName;
+import io.stevedore.registry.auth.accounts.Account;
+import io.stevedore.registry.auth.accounts.Accounts;
+import io.stevedore.registry.auth.accounts.BuildAccount;
 import io.stevedore.registry.metadata.RepositoryFilter;
 import java.util.ArrayList;
 import java.util.HashSet;

@@ -1,7 +1,12 @@
 package io.stevedore.registry.auth;
 
 import io.stevedore.registry.api.ApiException;
+import io.stevedore.registry.auth.accounts.AccessToken;
+import io.stevedore.registry.auth.accounts.AccessTokenStore;
+import io.stevedore.registry.auth.accounts.Secrets;
+import io.stevedore.registry.auth.accounts.User;
 import io.stevedore.registry.auth.audit.AuditLog;
+import io.stevedore.registry.auth.login.VerifiedCredentials;
 import jakarta.servlet.http.HttpServletRequest;
 import java.net.URI;
 import java.time.Instant;

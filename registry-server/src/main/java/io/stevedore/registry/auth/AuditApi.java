@@ -1,6 +1,9 @@
 package io.stevedore.registry.auth;
 
 import io.stevedore.registry.api.ApiException;
+import io.stevedore.registry.auth.accounts.Organization;
+import io.stevedore.registry.auth.accounts.OrganizationStore;
+import io.stevedore.registry.auth.accounts.User;
 import io.stevedore.registry.auth.audit.AuditEntry;
 import io.stevedore.registry.auth.audit.AuditLog;
 import io.stevedore.registry.auth.audit.AuditQuery;

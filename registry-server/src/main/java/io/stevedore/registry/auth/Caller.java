@@ -1,5 +1,6 @@
 package io.stevedore.registry.auth;
 
+import io.stevedore.registry.auth.accounts.Account;
 import java.util.List;
 
 /** Who sent a request, as far as access is concerned. */

@@ -1,7 +1,16 @@
 package io.stevedore.registry.auth;
 
 import io.stevedore.registry.api.ApiException;
+import io.stevedore.registry.auth.accounts.NamespaceStore;
+import io.stevedore.registry.auth.accounts.Organization;
+import io.stevedore.registry.auth.accounts.OrganizationMember;
+import io.stevedore.registry.auth.accounts.OrganizationStore;
+import io.stevedore.registry.auth.accounts.Team;
+import io.stevedore.registry.auth.accounts.TeamStore;
+import io.stevedore.registry.auth.accounts.User;
+import io.stevedore.registry.auth.accounts.UserStore;
 import io.stevedore.registry.auth.audit.AuditLog;
+import io.stevedore.registry.auth.login.VerifiedCredentials;
 import jakarta.servlet.http.HttpServletRequest;
 import java.net.URI;
 import java.time.Instant;

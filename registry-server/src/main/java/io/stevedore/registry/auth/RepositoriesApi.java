@@ -2,6 +2,7 @@ package io.stevedore.registry.auth;
 
 import io.stevedore.oci.RepositoryName;
 import io.stevedore.registry.api.ApiException;
+import io.stevedore.registry.auth.accounts.Account;
 import io.stevedore.registry.auth.audit.AuditLog;
 import io.stevedore.registry.metadata.RepositoryStore;
 import io.stevedore.registry.metadata.Visibility;

@@ -1,7 +1,13 @@
 package io.stevedore.registry.auth;
 
 import io.stevedore.registry.api.ApiException;
+import io.stevedore.registry.auth.accounts.NamespaceStore;
+import io.stevedore.registry.auth.accounts.Robot;
+import io.stevedore.registry.auth.accounts.RobotStore;
+import io.stevedore.registry.auth.accounts.Secrets;
+import io.stevedore.registry.auth.accounts.User;
 import io.stevedore.registry.auth.audit.AuditLog;
+import io.stevedore.registry.auth.login.VerifiedCredentials;
 import jakarta.servlet.http.HttpServletRequest;
 import java.net.URI;
 import java.time.Instant;

@@ -1,6 +1,14 @@
 package io.stevedore.registry.auth;
 
 import io.stevedore.registry.api.ApiException;
+import io.stevedore.registry.auth.accounts.Account;
+import io.stevedore.registry.auth.accounts.Accounts;
+import io.stevedore.registry.auth.accounts.Organization;
+import io.stevedore.registry.auth.accounts.OrganizationStore;
+import io.stevedore.registry.auth.accounts.Robot;
+import io.stevedore.registry.auth.accounts.Team;
+import io.stevedore.registry.auth.accounts.TeamStore;
+import io.stevedore.registry.auth.accounts.User;
 import io.stevedore.registry.auth.audit.AuditLog;
 import jakarta.servlet.http.HttpServletRequest;
 import java.net.URI;

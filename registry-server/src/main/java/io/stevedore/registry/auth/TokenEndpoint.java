@@ -1,6 +1,12 @@
 package io.stevedore.registry.auth;
 
+import io.stevedore.registry.auth.accounts.Account;
 import io.stevedore.registry.auth.audit.AuditLog;
+import io.stevedore.registry.auth.login.AuthenticationFailed;
+import io.stevedore.registry.auth.login.Credentials;
+import io.stevedore.registry.auth.login.Login;
+import io.stevedore.registry.auth.login.Logins;
+import io.stevedore.registry.auth.login.RefreshTokenStore;
 import io.stevedore.registry.config.RegistryProperties;
 import jakarta.servlet.http.HttpServletRequest;
 import java.time.Duration;

@@ -2,6 +2,7 @@ package io.stevedore.registry.auth;
 
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.source.ImmutableJWKSet;
+import io.stevedore.registry.auth.login.AuthenticationFailed;
 import io.stevedore.registry.config.RegistryProperties;
 import java.time.Duration;
 import java.time.Instant;

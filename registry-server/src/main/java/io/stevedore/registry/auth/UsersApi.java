@@ -1,7 +1,12 @@
 package io.stevedore.registry.auth;
 
 import io.stevedore.registry.api.ApiException;
+import io.stevedore.registry.auth.accounts.NamespaceStore;
+import io.stevedore.registry.auth.accounts.User;
+import io.stevedore.registry.auth.accounts.UserStore;
 import io.stevedore.registry.auth.audit.AuditLog;
+import io.stevedore.registry.auth.login.RefreshTokenStore;
+import io.stevedore.registry.auth.login.VerifiedCredentials;
 import jakarta.servlet.http.HttpServletRequest;
 import java.net.URI;
 import java.time.Instant;

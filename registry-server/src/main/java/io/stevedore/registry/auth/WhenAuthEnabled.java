@@ -10,5 +10,5 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 @Retention(RetentionPolicy.RUNTIME)
 @Target(ElementType.TYPE)
 @ConditionalOnProperty(prefix = "registry.auth", name = "enabled", havingValue = "true", matchIfMissing = true)
-@interface WhenAuthEnabled {
+public @interface WhenAuthEnabled {
 }

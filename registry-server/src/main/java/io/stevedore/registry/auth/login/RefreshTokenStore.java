@@ -1,5 +1,9 @@
-package io.stevedore.registry.auth;
+package io.stevedore.registry.auth.login;
 
+import io.stevedore.registry.auth.accounts.Account;
+import io.stevedore.registry.auth.accounts.RobotStore;
+import io.stevedore.registry.auth.accounts.Secrets;
+import io.stevedore.registry.auth.accounts.UserStore;
 import java.time.Duration;
 import java.util.Optional;
 import org.springframework.jdbc.core.simple.JdbcClient;

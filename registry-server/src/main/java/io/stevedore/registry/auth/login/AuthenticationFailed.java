@@ -1,4 +1,4 @@
-package io.stevedore.registry.auth;
+package io.stevedore.registry.auth.login;
 
 import java.time.Duration;
 
@@ -16,11 +16,11 @@ public class AuthenticationFailed extends RuntimeException {
         this.retryAfter = retryAfter;
     }
 
-    static AuthenticationFailed badCredentials(String message) {
+    public static AuthenticationFailed badCredentials(String message) {
         return new AuthenticationFailed(Reason.BAD_CREDENTIALS, message, Duration.ZERO);
     }
 
-    static AuthenticationFailed invalidToken(String message) {
+    public static AuthenticationFailed invalidToken(String message) {
         return new AuthenticationFailed(Reason.INVALID_TOKEN, message, Duration.ZERO);
     }
 

@@ -1,5 +1,7 @@
-package io.stevedore.registry.auth;
+package io.stevedore.registry.auth.login;
 
+import io.stevedore.registry.auth.accounts.RobotStore;
+import io.stevedore.registry.auth.accounts.Secrets;
 import io.stevedore.registry.config.RegistryProperties;
 import java.util.Map;
 import java.util.Optional;

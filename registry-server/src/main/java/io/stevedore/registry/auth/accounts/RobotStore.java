@@ -1,4 +1,4 @@
-package io.stevedore.registry.auth;
+package io.stevedore.registry.auth.accounts;
 
 import java.util.List;
 import java.util.Optional;
@@ -13,7 +13,7 @@ import org.springframework.stereotype.Repository;
  */
 @Repository
 public class RobotStore {
-    static final char SEPARATOR = '+';
+    public static final char SEPARATOR = '+';
     private static final String COLUMNS = "r.id, r.namespace, r.name, r.created_at";
     private static final RowMapper<Robot> ROBOT = (rs, n) -> new Robot(rs.getLong(1), rs.getString(2),
             rs.getString(3), rs.getTimestamp(4).toInstant());
@@ -25,7 +25,7 @@ public class RobotStore {
     }
 
     /** {@code acme+ci} split at its {@code +}: namespace and short name; empty if it has none. */
-    static Optional<String[]> split(String fullName) {
+    public static Optional<String[]> split(String fullName) {
         int plus = fullName.indexOf(SEPARATOR);
         return plus <= 0 || plus == fullName.length() - 1 ? Optional.empty()
                 : Optional.of(new String[] {fullName.substring(0, plus), fullName.substring(plus + 1)});

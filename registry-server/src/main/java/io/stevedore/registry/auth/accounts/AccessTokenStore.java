@@ -1,4 +1,4 @@
-package io.stevedore.registry.auth;
+package io.stevedore.registry.auth.accounts;
 
 import java.time.Instant;
 import java.util.List;
@@ -14,7 +14,7 @@ import org.springframework.stereotype.Repository;
 @Repository
 public class AccessTokenStore {
     /** What every personal access token starts with, so that a login knows to look one up. */
-    static final String PREFIX = "sdp_";
+    public static final String PREFIX = "sdp_";
 
     private final JdbcClient jdbc;
 

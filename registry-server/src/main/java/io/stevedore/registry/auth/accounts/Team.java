@@ -1,4 +1,4 @@
-package io.stevedore.registry.auth;
+package io.stevedore.registry.auth.accounts;
 
 /** A team of an organization. */
 public record Team(long id, long organizationId, String name) {

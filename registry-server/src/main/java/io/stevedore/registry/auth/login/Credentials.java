@@ -1,4 +1,4 @@
-package io.stevedore.registry.auth;
+package io.stevedore.registry.auth.login;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;

@@ -1,7 +1,11 @@
-package io.stevedore.registry.auth;
+package io.stevedore.registry.auth.login;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.stevedore.registry.auth.accounts.AccessTokenStore;
+import io.stevedore.registry.auth.accounts.RobotStore;
+import io.stevedore.registry.auth.accounts.User;
+import io.stevedore.registry.auth.accounts.UserStore;
 import io.stevedore.registry.auth.audit.AuditLog;
 import io.stevedore.registry.auth.audit.FailedLoginCount;
 import io.stevedore.registry.config.RegistryProperties;

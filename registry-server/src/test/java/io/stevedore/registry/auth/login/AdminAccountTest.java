@@ -1,9 +1,11 @@
-package io.stevedore.registry.auth;
+package io.stevedore.registry.auth.login;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.stevedore.registry.AuthRegistryTestSupport;
+import io.stevedore.registry.auth.accounts.User;
+import io.stevedore.registry.auth.accounts.UserStore;
 import org.junit.jupiter.api.Test;
 
 /** The admin account as the auth test server settled it at start-up, and again on demand. */

@@ -1,9 +1,9 @@
-package io.stevedore.registry.auth;
+package io.stevedore.registry.auth.accounts;
 
 /**
  * Someone who logs in: a user (password or personal access token), a robot account (its
  * token), or a build acting for whoever submitted it. What an account may do is decided by
- * {@link AccessPolicy} from these ids.
+ * the access policy ({@code auth.access.AccessPolicy}) from these ids.
  */
 public sealed interface Account permits User, Robot, BuildAccount {
 

@@ -1,18 +1,15 @@
-package io.stevedore.registry.auth;
+package io.stevedore.registry.auth.login;
 
-import io.stevedore.registry.config.RegistryProperties;
-import java.nio.file.Path;
 import java.util.Map;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.context.annotation.Lazy;
 import org.springframework.security.crypto.argon2.Argon2PasswordEncoder;
 import org.springframework.security.crypto.bcrypt.BCryptPasswordEncoder;
 import org.springframework.security.crypto.password.DelegatingPasswordEncoder;
 import org.springframework.security.crypto.password.PasswordEncoder;
 
 @Configuration(proxyBeanMethods = false)
-class AuthConfiguration {
+class PasswordHashing {
     private static final String ARGON2 = "argon2@SpringSecurity_v5_8";
 
     /**
@@ -24,14 +21,5 @@ class AuthConfiguration {
         return new DelegatingPasswordEncoder(ARGON2, Map.of(
                 ARGON2, Argon2PasswordEncoder.defaultsForSpringSecurity_v5_8(),
                 "bcrypt", new BCryptPasswordEncoder()));
-    }
-
-    /** Lazy: a registry with authentication off neither needs nor creates a key. */
-    @Bean
-    @Lazy
-    TokenSigningKey tokenSigningKey(RegistryProperties properties) {
-        Path configured = properties.auth().signingKey();
-        return configured != null ? TokenSigningKey.read(configured)
-                : TokenSigningKey.readOrCreate(properties.dataDir().resolve("auth").resolve("token-signing-key.pem"));
     }
 }

@@ -1,5 +1,6 @@
-package io.stevedore.registry.auth;
+package io.stevedore.registry.auth.login;
 
+import io.stevedore.registry.auth.accounts.Account;
 import java.util.Optional;
 
 /**

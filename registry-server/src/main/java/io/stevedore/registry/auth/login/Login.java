@@ -1,4 +1,6 @@
-package io.stevedore.registry.auth;
+package io.stevedore.registry.auth.login;
+
+import io.stevedore.registry.auth.accounts.Account;
 
 /**
  * A successful login: the account, and the personal access token it used, if any (refresh

@@ -1,5 +1,7 @@
-package io.stevedore.registry.auth;
+package io.stevedore.registry.auth.login;
 
+import io.stevedore.registry.auth.accounts.User;
+import io.stevedore.registry.auth.accounts.UserStore;
 import io.stevedore.registry.config.RegistryProperties;
 import java.security.SecureRandom;
 import java.util.Base64;
