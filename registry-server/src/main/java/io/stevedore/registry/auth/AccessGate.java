@@ -1,8 +1,12 @@
 package io.stevedore.registry.auth;
 
+import io.stevedore.registry.auth.access.AccessPolicy;
+import io.stevedore.registry.auth.access.Caller;
+import io.stevedore.registry.auth.access.Scope;
 import io.stevedore.registry.auth.login.AuthenticationFailed;
 import io.stevedore.registry.auth.login.Credentials;
 import io.stevedore.registry.auth.login.Logins;
+import io.stevedore.registry.auth.tokens.Tokens;
 import io.stevedore.registry.config.RegistryProperties;
 import jakarta.servlet.http.HttpServletRequest;
 import java.util.LinkedHashMap;

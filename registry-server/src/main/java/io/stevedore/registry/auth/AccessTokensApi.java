@@ -1,6 +1,7 @@
 package io.stevedore.registry.auth;
 
 import io.stevedore.registry.api.ApiException;
+import io.stevedore.registry.auth.access.WhenAuthEnabled;
 import io.stevedore.registry.auth.accounts.AccessToken;
 import io.stevedore.registry.auth.accounts.AccessTokenStore;
 import io.stevedore.registry.auth.accounts.Secrets;

@@ -3,6 +3,8 @@ package io.stevedore.registry.auth;
 import io.stevedore.registry.api.ApiException;
 import io.stevedore.oci.InvalidNameException;
 import io.stevedore.oci.RepositoryName;
+import io.stevedore.registry.auth.access.Role;
+import io.stevedore.registry.auth.access.WhenAuthEnabled;
 import io.stevedore.registry.auth.accounts.User;
 import io.stevedore.registry.auth.login.AuthenticationFailed;
 import io.stevedore.registry.auth.login.Credentials;

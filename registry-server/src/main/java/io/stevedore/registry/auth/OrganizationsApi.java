@@ -1,6 +1,8 @@
 package io.stevedore.registry.auth;
 
 import io.stevedore.registry.api.ApiException;
+import io.stevedore.registry.auth.access.AccessPolicy;
+import io.stevedore.registry.auth.access.WhenAuthEnabled;
 import io.stevedore.registry.auth.accounts.NamespaceStore;
 import io.stevedore.registry.auth.accounts.Organization;
 import io.stevedore.registry.auth.accounts.OrganizationMember;

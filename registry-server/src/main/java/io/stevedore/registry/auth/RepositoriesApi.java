@@ -2,6 +2,9 @@ package io.stevedore.registry.auth;
 
 import io.stevedore.oci.RepositoryName;
 import io.stevedore.registry.api.ApiException;
+import io.stevedore.registry.auth.access.AccessPolicy;
+import io.stevedore.registry.auth.access.Role;
+import io.stevedore.registry.auth.access.WhenAuthEnabled;
 import io.stevedore.registry.auth.accounts.Account;
 import io.stevedore.registry.auth.audit.AuditLog;
 import io.stevedore.registry.metadata.RepositoryStore;

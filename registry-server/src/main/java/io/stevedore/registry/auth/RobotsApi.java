@@ -1,6 +1,11 @@
 package io.stevedore.registry.auth;
 
 import io.stevedore.registry.api.ApiException;
+import io.stevedore.registry.auth.access.AccessPolicy;
+import io.stevedore.registry.auth.access.Grant;
+import io.stevedore.registry.auth.access.GrantStore;
+import io.stevedore.registry.auth.access.Role;
+import io.stevedore.registry.auth.access.WhenAuthEnabled;
 import io.stevedore.registry.auth.accounts.NamespaceStore;
 import io.stevedore.registry.auth.accounts.Robot;
 import io.stevedore.registry.auth.accounts.RobotStore;

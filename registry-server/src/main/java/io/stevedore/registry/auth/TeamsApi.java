@@ -1,6 +1,10 @@
 package io.stevedore.registry.auth;
 
 import io.stevedore.registry.api.ApiException;
+import io.stevedore.registry.auth.access.Grant;
+import io.stevedore.registry.auth.access.GrantStore;
+import io.stevedore.registry.auth.access.Role;
+import io.stevedore.registry.auth.access.WhenAuthEnabled;
 import io.stevedore.registry.auth.accounts.Account;
 import io.stevedore.registry.auth.accounts.Accounts;
 import io.stevedore.registry.auth.accounts.Organization;

@@ -5,7 +5,7 @@ import io.stevedore.oci.InvalidNameException;
 import io.stevedore.oci.RepositoryName;
 import io.stevedore.registry.api.ApiException;
 import io.stevedore.registry.auth.audit.AuditLog;
-import io.stevedore.registry.auth.Caller;
+import io.stevedore.registry.auth.access.Caller;
 import io.stevedore.registry.config.RegistryProperties;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;

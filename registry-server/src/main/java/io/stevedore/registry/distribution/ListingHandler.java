@@ -1,7 +1,7 @@
 package io.stevedore.registry.distribution;
 
 import io.stevedore.json.Json;
-import io.stevedore.registry.auth.AccessPolicy;
+import io.stevedore.registry.auth.access.AccessPolicy;
 import io.stevedore.registry.metadata.RepositoryFilter;
 import io.stevedore.registry.metadata.RepositoryStore;
 import io.stevedore.registry.metadata.TagStore;

@@ -4,7 +4,7 @@ import io.stevedore.oci.InvalidNameException;
 import io.stevedore.oci.RepositoryName;
 import io.stevedore.registry.api.ApiException;
 import io.stevedore.registry.auth.audit.AuditLog;
-import io.stevedore.registry.auth.Caller;
+import io.stevedore.registry.auth.access.Caller;
 import io.stevedore.registry.builds.BuildAccess;
 import io.stevedore.registry.builds.BuildKeys;
 import io.stevedore.registry.builds.BuildRequests;

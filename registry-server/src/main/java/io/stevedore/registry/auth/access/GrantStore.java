@@ -1,4 +1,4 @@
-package io.stevedore.registry.auth;
+package io.stevedore.registry.auth.access;
 
 import java.util.List;
 import org.springframework.jdbc.core.simple.JdbcClient;

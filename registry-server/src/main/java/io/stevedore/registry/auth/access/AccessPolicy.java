@@ -1,4 +1,4 @@
-package io.stevedore.registry.auth;
+package io.stevedore.registry.auth.access;
 
 import io.stevedore.oci.InvalidNameException;
 import io.stevedore.oci.RepositoryName;

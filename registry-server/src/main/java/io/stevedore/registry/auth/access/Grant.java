@@ -1,4 +1,4 @@
-package io.stevedore.registry.auth;
+package io.stevedore.registry.auth.access;
 
 /**
  * A role granted on a repository, to a team or a robot.

@@ -1,4 +1,4 @@
-package io.stevedore.registry.auth;
+package io.stevedore.registry.auth.tokens;
 
 import io.stevedore.registry.config.RegistryProperties;
 import java.nio.file.Path;

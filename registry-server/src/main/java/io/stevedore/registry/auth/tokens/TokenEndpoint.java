@@ -1,5 +1,8 @@
-package io.stevedore.registry.auth;
+package io.stevedore.registry.auth.tokens;
 
+import io.stevedore.registry.auth.access.AccessPolicy;
+import io.stevedore.registry.auth.access.Scope;
+import io.stevedore.registry.auth.access.WhenAuthEnabled;
 import io.stevedore.registry.auth.accounts.Account;
 import io.stevedore.registry.auth.audit.AuditLog;
 import io.stevedore.registry.auth.login.AuthenticationFailed;

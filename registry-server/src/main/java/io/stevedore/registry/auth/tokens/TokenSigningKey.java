@@ -1,4 +1,4 @@
-package io.stevedore.registry.auth;
+package io.stevedore.registry.auth.tokens;
 
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.jwk.RSAKey;

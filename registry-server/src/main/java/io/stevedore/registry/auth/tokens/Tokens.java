@@ -1,7 +1,9 @@
-package io.stevedore.registry.auth;
+package io.stevedore.registry.auth.tokens;
 
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.source.ImmutableJWKSet;
+import io.stevedore.registry.auth.access.Caller;
+import io.stevedore.registry.auth.access.Scope;
 import io.stevedore.registry.auth.login.AuthenticationFailed;
 import io.stevedore.registry.config.RegistryProperties;
 import java.time.Duration;
