@@ -1,4 +1,4 @@
-package io.stevedore.registry.auth;
+package io.stevedore.registry.auth.management;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
