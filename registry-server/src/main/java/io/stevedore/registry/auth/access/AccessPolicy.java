@@ -5,7 +5,6 @@ import io.stevedore.oci.RepositoryName;
 import io.stevedore.registry.auth.accounts.Account;
 import io.stevedore.registry.auth.accounts.Accounts;
 import io.stevedore.registry.auth.accounts.BuildAccount;
-import io.stevedore.registry.metadata.RepositoryFilter;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -163,7 +162,7 @@ public class AccessPolicy {
     }
 
     /** The repositories the catalog shows the caller: those its account may pull, whatever a token names. */
-    public RepositoryFilter listable(Caller caller) {
+    RepositoryFilter listable(Caller caller) {
         return switch (caller) {
             case Caller.Unrestricted u -> RepositoryFilter.ALL;
             case Caller.Anonymous a -> RepositoryFilter.PUBLIC_ONLY;
@@ -177,7 +176,7 @@ public class AccessPolicy {
      * The repositories whose content the caller may read: for a token, only those it grants pull
      * on (and public ones), not everything its account could have asked for.
      */
-    public RepositoryFilter pullable(Caller caller) {
+    RepositoryFilter pullable(Caller caller) {
         if (caller instanceof Caller.Bearer b) {
             List<String> names = b.access().stream()
                     .filter(s -> s.isRepository()
