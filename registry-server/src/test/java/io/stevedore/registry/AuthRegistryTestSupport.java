@@ -51,6 +51,8 @@ public abstract class AuthRegistryTestSupport {
     public static final int FAILURES_PER_USER = 5;
     public static final int FAILURES_PER_ADDRESS = 40;
 
+    /** Where the admin account logs its generated password (the class is package-private). */
+    private static final String ADMIN_ACCOUNT_LOGGER = "io.stevedore.registry.auth.login.AdminAccount";
     private static final Pattern GENERATED = Pattern.compile("password for the admin user: (\\S+) ");
     private static final HttpClient HTTP = HttpClient.newBuilder()
             .followRedirects(HttpClient.Redirect.NEVER)
@@ -270,12 +272,12 @@ public abstract class AuthRegistryTestSupport {
                         // Logging is set up by now; the admin is settled during the refresh that follows.
                         if (event instanceof ApplicationPreparedEvent) {
                             adminLog.start();
-                            ((Logger) LoggerFactory.getLogger("io.stevedore.registry.auth.AdminAccount"))
+                            ((Logger) LoggerFactory.getLogger(ADMIN_ACCOUNT_LOGGER))
                                     .addAppender(adminLog);
                         }
                     })
                     .run(args.toArray(String[]::new));
-            ((Logger) LoggerFactory.getLogger("io.stevedore.registry.auth.AdminAccount")).detachAppender(adminLog);
+            ((Logger) LoggerFactory.getLogger(ADMIN_ACCOUNT_LOGGER)).detachAppender(adminLog);
             adminAccountLog = adminLog.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
             if (adminPassword == null) {
                 adminPassword = adminAccountLog.stream().map(GENERATED::matcher).filter(Matcher::find)

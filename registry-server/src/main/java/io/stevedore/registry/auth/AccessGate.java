@@ -1,5 +1,12 @@
 package io.stevedore.registry.auth;
 
+import io.stevedore.registry.auth.access.AccessPolicy;
+import io.stevedore.registry.auth.access.Caller;
+import io.stevedore.registry.auth.access.Scope;
+import io.stevedore.registry.auth.login.AuthenticationFailed;
+import io.stevedore.registry.auth.login.Credentials;
+import io.stevedore.registry.auth.login.Logins;
+import io.stevedore.registry.auth.tokens.Tokens;
 import io.stevedore.registry.config.RegistryProperties;
 import jakarta.servlet.http.HttpServletRequest;
 import java.util.LinkedHashMap;
@@ -75,7 +82,7 @@ public class AccessGate {
         if (authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
             return tokens.verify(authorization.substring(7).trim());
         }
-        return Logins.Credentials.fromBasic(authorization)
+        return Credentials.fromBasic(authorization)
                 .map(credentials -> (Caller) new Caller.Password(
                         logins.login(credentials, request.getRemoteAddr(), "basic").account()))
                 .orElseThrow(() -> AuthenticationFailed.badCredentials("unsupported authorization scheme"));

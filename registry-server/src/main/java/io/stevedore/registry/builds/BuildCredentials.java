@@ -1,10 +1,10 @@
 package io.stevedore.registry.builds;
 
 import io.stevedore.oci.Digest;
-import io.stevedore.registry.auth.Account;
-import io.stevedore.registry.auth.Accounts;
-import io.stevedore.registry.auth.BuildAccount;
-import io.stevedore.registry.auth.IssuedCredentials;
+import io.stevedore.registry.auth.accounts.Account;
+import io.stevedore.registry.auth.accounts.Accounts;
+import io.stevedore.registry.auth.accounts.BuildAccount;
+import io.stevedore.registry.auth.login.IssuedCredentials;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.SecureRandom;

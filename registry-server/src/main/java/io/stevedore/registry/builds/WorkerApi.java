@@ -2,7 +2,7 @@ package io.stevedore.registry.builds;
 
 import io.stevedore.oci.Digest;
 import io.stevedore.registry.api.ApiException;
-import io.stevedore.registry.auth.BuildAccount;
+import io.stevedore.registry.auth.accounts.BuildAccount;
 import io.stevedore.registry.config.RegistryProperties;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;

@@ -1,7 +1,7 @@
 package io.stevedore.registry.distribution;
 
 import io.stevedore.oci.Digest;
-import io.stevedore.registry.auth.AuditLog;
+import io.stevedore.registry.auth.audit.AuditLog;
 import io.stevedore.registry.metadata.BlobRecordStore;
 import io.stevedore.storage.BlobNotFoundException;
 import io.stevedore.storage.BlobStore;

@@ -3,7 +3,7 @@ package io.stevedore.registry.distribution;
 import io.stevedore.oci.Digest;
 import io.stevedore.oci.InvalidDigestException;
 import io.stevedore.oci.RepositoryName;
-import io.stevedore.registry.auth.Caller;
+import io.stevedore.registry.auth.access.Caller;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 

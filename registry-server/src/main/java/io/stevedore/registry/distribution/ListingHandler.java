@@ -1,8 +1,7 @@
 package io.stevedore.registry.distribution;
 
 import io.stevedore.json.Json;
-import io.stevedore.registry.auth.AccessPolicy;
-import io.stevedore.registry.metadata.RepositoryFilter;
+import io.stevedore.registry.auth.access.ReadableRepositories;
 import io.stevedore.registry.metadata.RepositoryStore;
 import io.stevedore.registry.metadata.TagStore;
 import jakarta.servlet.http.HttpServletResponse;
@@ -29,12 +28,12 @@ class ListingHandler {
 
     private final RepositoryStore repositories;
     private final TagStore tags;
-    private final AccessPolicy access;
+    private final ReadableRepositories readable;
 
-    ListingHandler(RepositoryStore repositories, TagStore tags, AccessPolicy access) {
+    ListingHandler(RepositoryStore repositories, TagStore tags, ReadableRepositories readable) {
         this.repositories = repositories;
         this.tags = tags;
-        this.access = access;
+        this.readable = readable;
     }
 
     void tags(Exchange x) throws IOException {
@@ -51,8 +50,8 @@ class ListingHandler {
 
     /** Only repositories the caller may pull; the filter is in the query, so pages stay full. */
     void catalog(Exchange x) throws IOException {
-        RepositoryFilter readable = access.listable(x.caller());
-        page(x, "/v2/_catalog", "repositories", (last, limit) -> repositories.list(last, limit, readable), Map.of());
+        ReadableRepositories.Catalog catalog = readable.catalog(x.caller());
+        page(x, "/v2/_catalog", "repositories", catalog::page, Map.of());
     }
 
     private void page(Exchange x, String path, String field, BiFunction<String, Integer, List<String>> query,

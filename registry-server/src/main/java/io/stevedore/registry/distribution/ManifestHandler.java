@@ -7,7 +7,7 @@ import io.stevedore.oci.InvalidNameException;
 import io.stevedore.oci.Manifest;
 import io.stevedore.oci.ManifestParser;
 import io.stevedore.oci.Reference;
-import io.stevedore.registry.auth.AuditLog;
+import io.stevedore.registry.auth.audit.AuditLog;
 import io.stevedore.registry.metadata.BlobRecordStore;
 import io.stevedore.registry.metadata.ManifestStore;
 import io.stevedore.registry.metadata.ManifestStore.StoredManifest;

@@ -3,8 +3,9 @@ package io.stevedore.registry.distribution;
 import io.stevedore.oci.Digest;
 import io.stevedore.oci.InvalidNameException;
 import io.stevedore.oci.RepositoryName;
-import io.stevedore.registry.auth.AccessPolicy;
-import io.stevedore.registry.auth.Scope;
+import io.stevedore.registry.auth.access.AccessPolicy;
+import io.stevedore.registry.auth.access.ReadableRepositories;
+import io.stevedore.registry.auth.access.Scope;
 import io.stevedore.registry.metadata.BlobRecordStore;
 import io.stevedore.registry.metadata.RepositoryStore;
 import io.stevedore.registry.metadata.UploadStore;
@@ -43,12 +44,14 @@ class UploadHandler {
     private final BlobStore store;
     private final TransactionTemplate transaction;
     private final AccessPolicy access;
+    private final ReadableRepositories readable;
     private final ReentrantLock[] locks = new ReentrantLock[LOCK_STRIPES];
 
     UploadHandler(RepositoryStore repositories, BlobRecordStore blobs, UploadStore uploads, BlobStore store,
-                  TransactionTemplate transaction, AccessPolicy access) {
+                  TransactionTemplate transaction, AccessPolicy access, ReadableRepositories readable) {
         this.transaction = transaction;
         this.access = access;
+        this.readable = readable;
         this.repositories = repositories;
         this.blobs = blobs;
         this.uploads = uploads;
@@ -83,7 +86,7 @@ class UploadHandler {
         Optional<Long> size;
         if (from == null || from.isEmpty()) {
             // automatic mount: the blob is in a repository the caller may pull
-            size = blobs.sizeInReadable(digest, access.pullable(x.caller()));
+            size = readable.blobSize(x.caller(), digest);
         } else {
             try {
                 RepositoryName source = RepositoryName.of(from);

@@ -1,10 +1,8 @@
 package io.stevedore.registry.metadata;
 
 import io.stevedore.oci.Digest;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -39,25 +37,6 @@ public class BlobRecordStore {
                 join blobs b on b.digest = rb.digest
                 where r.name = ? and rb.digest = ?""")
                 .params(repository, digest.toString()).query(Long.class).optional();
-    }
-
-    /**
-     * The blob's size if a repository the filter admits holds it: where an automatic mount (one
-     * without {@code from}) may take it from, so that knowing a digest gives no one content they
-     * could not pull.
-     */
-    public Optional<Long> sizeInReadable(Digest digest, RepositoryFilter readable) {
-        if (readable.all()) {
-            return size(digest);
-        }
-        List<Object> params = new ArrayList<>();
-        params.add(digest.toString());
-        params.addAll(readable.params());
-        return jdbc.sql("""
-                select b.size from blobs b where b.digest = ? and exists (
-                    select 1 from repository_blobs rb join repositories r on r.id = rb.repository_id
-                    where rb.digest = b.digest and """ + readable.condition() + ")")
-                .params(params).query(Long.class).optional();
     }
 
     /** The blob's size if any repository holds it. */

@@ -1,8 +1,6 @@
 package io.stevedore.registry.metadata;
 
 import io.stevedore.oci.RepositoryName;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Optional;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
@@ -30,23 +28,6 @@ public class RepositoryStore {
         jdbc.sql("insert into repositories (name) values (?) on conflict (name) do nothing")
                 .param(name.value()).update();
         return find(name).orElseThrow();
-    }
-
-    /**
-     * Names of repositories holding at least one manifest that the filter admits, sorted, after
-     * {@code last}.
-     */
-    public List<String> list(String last, int limit, RepositoryFilter readable) {
-        List<Object> params = new ArrayList<>();
-        params.add(last == null ? "" : last);
-        params.addAll(readable.params());
-        params.add(limit);
-        return jdbc.sql("""
-                select r.name from repositories r
-                where r.name > ? and exists (select 1 from manifests m where m.repository_id = r.id)
-                and """ + readable.condition() + " order by r.name limit ?")
-                .params(params)
-                .query((rs, n) -> rs.getString(1)).list();
     }
 
     /** The repository's visibility, if it exists. */

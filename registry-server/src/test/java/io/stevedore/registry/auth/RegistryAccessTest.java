@@ -10,6 +10,7 @@ import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import io.stevedore.registry.AuthRegistryTestSupport;
+import io.stevedore.registry.auth.tokens.TokenSigningKey;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Date;

@@ -184,7 +184,7 @@ class DockerLoginE2ETest extends AuthRegistryTestSupport {
                 .isFalse();
         assertThat(get("/v2/" + org + "/allowed/tags/list", "Authorization", owner.basic()).body()).contains("v1");
         assertThat(auditEntries("actor=" + java.net.URLEncoder.encode(robot, java.nio.charset.StandardCharsets.UTF_8)
-                + "&action=" + io.stevedore.registry.auth.AuditLog.MANIFEST_PUSHED)).hasSize(1);
+                + "&action=" + io.stevedore.registry.auth.audit.AuditLog.MANIFEST_PUSHED)).hasSize(1);
     }
 
     @Test

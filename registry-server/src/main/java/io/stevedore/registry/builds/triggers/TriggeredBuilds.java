@@ -2,11 +2,11 @@ package io.stevedore.registry.builds.triggers;
 
 import io.stevedore.oci.RepositoryName;
 import io.stevedore.registry.api.ApiException;
-import io.stevedore.registry.auth.AccessPolicy;
-import io.stevedore.registry.auth.Account;
-import io.stevedore.registry.auth.Accounts;
-import io.stevedore.registry.auth.AuditLog;
-import io.stevedore.registry.auth.Role;
+import io.stevedore.registry.auth.access.AccessPolicy;
+import io.stevedore.registry.auth.accounts.Account;
+import io.stevedore.registry.auth.accounts.Accounts;
+import io.stevedore.registry.auth.audit.AuditLog;
+import io.stevedore.registry.auth.access.Role;
 import io.stevedore.registry.builds.Build;
 import io.stevedore.registry.builds.BuildKeys;
 import io.stevedore.registry.builds.BuildQueue;

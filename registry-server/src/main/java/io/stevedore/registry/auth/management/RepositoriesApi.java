@@ -1,0 +1,80 @@
+package io.stevedore.registry.auth.management;
+
+import io.stevedore.oci.RepositoryName;
+import io.stevedore.registry.api.ApiException;
+import io.stevedore.registry.auth.access.AccessPolicy;
+import io.stevedore.registry.auth.access.Role;
+import io.stevedore.registry.auth.access.WhenAuthEnabled;
+import io.stevedore.registry.auth.accounts.Account;
+import io.stevedore.registry.auth.audit.AuditLog;
+import io.stevedore.registry.metadata.RepositoryStore;
+import io.stevedore.registry.metadata.Visibility;
+import jakarta.servlet.http.HttpServletRequest;
+import java.util.Map;
+import org.springframework.http.MediaType;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PatchMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RestController;
+
+/**
+ * {@code /api/v1/repositories/<name>}: read a repository's visibility (whoever may pull it) and
+ * change it (whoever has the admin role on it).
+ */
+@RestController
+@RequestMapping(path = "/api/v1/repositories", produces = MediaType.APPLICATION_JSON_VALUE)
+@WhenAuthEnabled
+class RepositoriesApi {
+
+    record RepositoryChange(String visibility) {
+    }
+
+    /** @param role the caller's role on it */
+    record RepositoryView(String name, String visibility, String role) {
+    }
+
+    private final ApiCaller api;
+    private final RepositoryStore repositories;
+    private final AccessPolicy policy;
+    private final AuditLog audit;
+
+    RepositoriesApi(ApiCaller api, RepositoryStore repositories, AccessPolicy policy, AuditLog audit) {
+        this.api = api;
+        this.repositories = repositories;
+        this.policy = policy;
+        this.audit = audit;
+    }
+
+    /** 404 alike for a repository that does not exist and one the caller may not pull. */
+    @GetMapping("/{*name}")
+    RepositoryView get(HttpServletRequest request, @PathVariable String name) {
+        Account caller = api.login(request).account();
+        RepositoryName repository = ApiCaller.repositoryName(name);
+        Role role = policy.role(caller, repository).orElseThrow(() -> noSuchRepository(repository));
+        Visibility visibility = repositories.visibility(repository).orElseThrow(() -> noSuchRepository(repository));
+        return new RepositoryView(repository.value(), visibility.wireName(), role.wireName());
+    }
+
+    @PatchMapping(path = "/{*name}", consumes = MediaType.APPLICATION_JSON_VALUE)
+    RepositoryView change(HttpServletRequest request, @PathVariable String name, @RequestBody RepositoryChange body) {
+        Account caller = api.login(request).account();
+        RepositoryName repository = ApiCaller.repositoryName(name);
+        if (policy.role(caller, repository).orElse(null) != Role.ADMIN) {
+            throw ApiException.forbidden("changing " + repository.value() + " takes the admin role on it");
+        }
+        Visibility visibility = Visibility.parse(body.visibility())
+                .orElseThrow(() -> ApiException.badRequest("visibility must be \"public\" or \"private\""));
+        if (!repositories.setVisibility(repository, visibility)) {
+            throw noSuchRepository(repository);
+        }
+        audit.recordRepository(AuditLog.VISIBILITY_CHANGED, caller.name(), request.getRemoteAddr(),
+                repository.value(), Map.of("repository", repository.value(), "visibility", visibility.wireName()));
+        return new RepositoryView(repository.value(), visibility.wireName(), Role.ADMIN.wireName());
+    }
+
+    private static ApiException noSuchRepository(RepositoryName repository) {
+        return ApiException.notFound("no repository " + repository.value());
+    }
+}
