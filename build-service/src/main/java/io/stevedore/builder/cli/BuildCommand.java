@@ -4,10 +4,11 @@ import io.stevedore.builder.engine.BuildFailures;
 import io.stevedore.builder.engine.BuildRequest;
 import io.stevedore.builder.engine.BuildResult;
 import io.stevedore.builder.engine.ImageBuilder;
-import io.stevedore.builder.engine.Platforms;
 import io.stevedore.builder.engine.Progress;
 import io.stevedore.builder.engine.Registries;
+import io.stevedore.builder.host.HostPlatform;
 import io.stevedore.builder.host.HostRequirements;
+import io.stevedore.builder.sandbox.Binfmt;
 import io.stevedore.client.DockerConfig;
 import io.stevedore.client.ImageReference;
 import io.stevedore.client.RegistryCredentials;
@@ -72,7 +73,7 @@ final class BuildCommand {
 
     /** The environment and working directory are the caller's: this JVM's, or a daemon client's. */
     BuildCommand(PrintStream out, PrintStream err, Map<String, String> environment, Path workingDirectory) {
-        this(out, err, environment, workingDirectory, HostRequirements.ofThisHost());
+        this(out, err, environment, workingDirectory, HostRequirements.ofThisHost(Binfmt::runnable));
     }
 
     /**
@@ -163,7 +164,7 @@ final class BuildCommand {
                 o.dockerfile = o.context.resolve("Dockerfile");
             }
             if (o.platforms == null) {
-                o.platforms = List.of(Platforms.host());
+                o.platforms = List.of(HostPlatform.current());
             }
             if (o.sourceDateEpoch == null && environment.get("SOURCE_DATE_EPOCH") != null) {
                 o.sourceDateEpoch = epoch(environment.get("SOURCE_DATE_EPOCH"));
@@ -189,7 +190,7 @@ final class BuildCommand {
                     }
                 }
                 case "--target" -> target = value;
-                case "--platform" -> platforms = Platforms.parseList(value);
+                case "--platform" -> platforms = Platform.parseList(value);
                 case "--secret" -> secret(value);
                 case "--label" -> {
                     Map.Entry<String, String> label = BuildArguments.label(value);

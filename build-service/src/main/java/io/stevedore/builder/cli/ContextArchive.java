@@ -2,7 +2,7 @@ package io.stevedore.builder.cli;
 
 import io.stevedore.builder.context.BuildContext;
 import io.stevedore.builder.context.SourceFilter;
-import io.stevedore.builder.layers.PosixMetadata;
+import io.stevedore.builder.files.PosixMetadata;
 import io.stevedore.builder.layers.TarEntry;
 import io.stevedore.builder.layers.TarWriter;
 import io.stevedore.oci.Digest;

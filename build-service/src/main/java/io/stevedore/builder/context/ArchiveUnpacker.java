@@ -1,5 +1,6 @@
 package io.stevedore.builder.context;
 
+import io.stevedore.builder.files.RootPaths;
 import io.stevedore.builder.layers.Decompression;
 import io.stevedore.builder.layers.TarExtraction;
 

@@ -1,6 +1,6 @@
 package io.stevedore.builder.context;
 
-import io.stevedore.builder.layers.PosixMetadata;
+import io.stevedore.builder.files.PosixMetadata;
 import io.stevedore.oci.Digest;
 
 import java.io.IOException;

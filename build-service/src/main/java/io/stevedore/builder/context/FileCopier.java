@@ -1,6 +1,7 @@
 package io.stevedore.builder.context;
 
-import io.stevedore.builder.layers.PosixMetadata;
+import io.stevedore.builder.files.PosixMetadata;
+import io.stevedore.builder.files.RootPaths;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

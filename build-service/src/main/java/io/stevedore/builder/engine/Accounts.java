@@ -1,7 +1,7 @@
 package io.stevedore.builder.engine;
 
 import io.stevedore.builder.context.Ownership;
-import io.stevedore.builder.context.RootPaths;
+import io.stevedore.builder.files.RootPaths;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -33,7 +33,7 @@ public final class BaseImages {
     public record BaseImage(ImageReference reference, Digest manifestDigest, ImageConfig config, List<LayerRef> layers) {}
 
     public BaseImage resolve(ImageReference reference, Platform platform) {
-        String key = reference + " " + Platforms.text(platform);
+        String key = reference + " " + platform;
         BaseImage image = resolved.computeIfAbsent(key, k -> load(reference, platform));
         return new BaseImage(image.reference(), image.manifestDigest(), image.config().copy(), image.layers());
     }
@@ -46,15 +46,15 @@ public final class BaseImages {
         if (manifest.isIndex()) {
             Descriptor chosen = null;
             for (Descriptor candidate : manifest.manifests()) {
-                if (Platforms.matches(platform, candidate.platform())) {
+                if (Platform.matches(platform, candidate.platform())) {
                     chosen = candidate;
                     break;
                 }
             }
             if (chosen == null) {
                 List<String> offered = new ArrayList<>();
-                manifest.manifests().forEach(d -> offered.add(d.platform() == null ? "?" : Platforms.text(Platforms.normalise(d.platform()))));
-                throw new BuildException("image " + reference + " has no variant for " + Platforms.text(platform)
+                manifest.manifests().forEach(d -> offered.add(d.platform() == null ? "?" : d.platform().normalised().toString()));
+                throw new BuildException("image " + reference + " has no variant for " + platform
                         + " (it offers " + String.join(", ", offered) + ")");
             }
             response = client.fetchManifest(reference.repository(), chosen.digest().toString());

@@ -1,11 +1,11 @@
 package io.stevedore.builder.engine;
 
-import io.stevedore.builder.context.FileTrees;
-import io.stevedore.builder.context.RootPaths;
 import io.stevedore.builder.context.SourceFilter;
 import io.stevedore.builder.dockerfile.Heredoc;
 import io.stevedore.builder.dockerfile.ShellWords;
 import io.stevedore.builder.dockerfile.Stage;
+import io.stevedore.builder.files.FileTrees;
+import io.stevedore.builder.files.RootPaths;
 import io.stevedore.client.ImageReference;
 import io.stevedore.oci.Digest;
 

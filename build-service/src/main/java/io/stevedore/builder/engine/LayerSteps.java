@@ -2,13 +2,13 @@ package io.stevedore.builder.engine;
 
 import io.stevedore.builder.context.ArchiveUnpacker;
 import io.stevedore.builder.context.FileCopier;
-import io.stevedore.builder.context.FileTrees;
 import io.stevedore.builder.context.Ownership;
 import io.stevedore.builder.context.SourceFilter;
 import io.stevedore.builder.dockerfile.Heredoc;
 import io.stevedore.builder.dockerfile.Instruction;
 import io.stevedore.builder.dockerfile.ShellWords;
 import io.stevedore.builder.dockerfile.Stage;
+import io.stevedore.builder.files.FileTrees;
 import io.stevedore.builder.layers.CapabilityLossException;
 import io.stevedore.builder.layers.LayerBlob;
 import io.stevedore.builder.layers.LayerWriter;

@@ -1,6 +1,6 @@
 package io.stevedore.builder.engine;
 
-import io.stevedore.builder.context.FileTrees;
+import io.stevedore.builder.files.FileTrees;
 import io.stevedore.builder.layers.CapabilityLossException;
 import io.stevedore.builder.layers.LayerBlob;
 import io.stevedore.builder.layers.LayerExtractor;

@@ -1,13 +1,12 @@
 package io.stevedore.builder.engine;
 
-import io.stevedore.builder.context.FileTrees;
-import io.stevedore.builder.context.RootPaths;
 import io.stevedore.builder.dockerfile.Heredoc;
 import io.stevedore.builder.dockerfile.Instruction;
 import io.stevedore.builder.dockerfile.Mount;
 import io.stevedore.builder.dockerfile.Stage;
+import io.stevedore.builder.files.FileTrees;
+import io.stevedore.builder.files.RootPaths;
 import io.stevedore.builder.sandbox.BindMount;
-import io.stevedore.builder.sandbox.Binfmt;
 import io.stevedore.builder.sandbox.RunSpec;
 import io.stevedore.oci.Digest;
 
@@ -88,7 +87,6 @@ final class RunStep {
         String createdBy = createdBy(run, state, argv);
         final String scriptText = script;
         layerSteps.produce(state, key, createdBy, step, merged -> {
-            Binfmt.ensure(state.platform);
             List<BindMount> binds = new ArrayList<>();
             List<AutoCloseable> cleanups = new ArrayList<>();
             try {

@@ -7,6 +7,7 @@ import io.stevedore.builder.dockerfile.Instruction;
 import io.stevedore.builder.dockerfile.KeyValue;
 import io.stevedore.builder.dockerfile.ShellWords;
 import io.stevedore.builder.dockerfile.Stage;
+import io.stevedore.builder.host.HostPlatform;
 import io.stevedore.client.ImageReference;
 import io.stevedore.oci.Digest;
 import io.stevedore.oci.Platform;
@@ -57,13 +58,13 @@ final class StageExecutor {
     }
 
     private Map<String, String> platformArgs() {
-        Platform build = Platforms.host();
+        Platform build = HostPlatform.current();
         Map<String, String> args = new HashMap<>();
-        args.put("TARGETPLATFORM", Platforms.text(platform));
+        args.put("TARGETPLATFORM", platform.toString());
         args.put("TARGETOS", platform.os());
         args.put("TARGETARCH", platform.architecture());
         args.put("TARGETVARIANT", platform.variant() == null ? "" : platform.variant());
-        args.put("BUILDPLATFORM", Platforms.text(build));
+        args.put("BUILDPLATFORM", build.toString());
         args.put("BUILDOS", build.os());
         args.put("BUILDARCH", build.architecture());
         args.put("BUILDVARIANT", build.variant() == null ? "" : build.variant());
@@ -146,10 +147,10 @@ final class StageExecutor {
         String imageText = ShellWords.word(from.image(), globalArgs::get, escape());
         Platform stagePlatform = platform;
         if (from.platform() != null) {
-            stagePlatform = Platforms.parse(ShellWords.word(from.platform(), globalArgs::get, escape()));
+            stagePlatform = Platform.parse(ShellWords.word(from.platform(), globalArgs::get, escape()));
         }
         Progress.Step step = session.progress.step("[" + label + "1/" + total + "] FROM " + imageText
-                + (stagePlatform.equals(platform) ? "" : " (" + Platforms.text(stagePlatform) + ")"));
+                + (stagePlatform.equals(platform) ? "" : " (" + stagePlatform + ")"));
         StageState state;
         StageResult previous = imageText.equalsIgnoreCase("scratch") ? null : stageNamed(imageText, stage.index());
         if (previous != null) {
@@ -158,7 +159,7 @@ final class StageExecutor {
         } else if (imageText.equalsIgnoreCase("scratch")) {
             Instant epoch = session.request.sourceDateEpoch() != null ? session.request.sourceDateEpoch() : Instant.EPOCH;
             state = new StageState(stagePlatform, ImageConfig.scratch(stagePlatform), List.of(),
-                    CacheKeys.base("scratch", Platforms.text(stagePlatform)), epoch, escape());
+                    CacheKeys.base("scratch", stagePlatform.toString()), epoch, escape());
             state.config.setEnv("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
         } else {
             ImageReference reference = ImageReference.parse(imageText, session.defaultRegistry);
@@ -166,7 +167,7 @@ final class StageExecutor {
             step.line("resolved " + base.reference());
             Instant created = base.config().lastHistoryTime(Instant.EPOCH);
             state = new StageState(stagePlatform, base.config(), base.layers(),
-                    CacheKeys.base(base.manifestDigest().toString(), Platforms.text(stagePlatform)), created, escape());
+                    CacheKeys.base(base.manifestDigest().toString(), stagePlatform.toString()), created, escape());
             state.config.platform(stagePlatform);
         }
         step.done();

@@ -1,6 +1,5 @@
 package io.stevedore.builder.host;
 
-import io.stevedore.builder.sandbox.Binfmt;
 import io.stevedore.oci.Platform;
 
 import java.io.IOException;
@@ -49,9 +48,13 @@ public final class HostRequirements {
         this.runnablePlatform = runnablePlatform;
     }
 
-    public static HostRequirements ofThisHost() {
+    /**
+     * This machine's requirements; {@code runnablePlatform} comes from the caller (the sandbox's
+     * emulation support) so that this package depends on nothing else of the build service.
+     */
+    public static HostRequirements ofThisHost(Predicate<Platform> runnablePlatform) {
         return new HostRequirements(SearchPath.ofThisProcess(), Path.of("/proc"),
-                Path.of("/lib/modules", System.getProperty("os.version")), Binfmt::runnable);
+                Path.of("/lib/modules", System.getProperty("os.version")), runnablePlatform);
     }
 
     /** What a build for {@code platforms} would miss on this machine, most fundamental first. */

@@ -15,7 +15,7 @@ import java.security.MessageDigest;
  * directory that is then used, unchanged, as an overlayfs lower dir mounted with {@code userxattr}:
  * {@code .wh.NAME} becomes an xattr whiteout (an empty file with user.overlay.whiteout, its
  * directory marked user.overlay.opaque=x) and {@code .wh..wh..opq} becomes user.overlay.opaque=y.
- * Hostile entries raise {@link io.stevedore.builder.context.HostileArchiveException}.
+ * Hostile entries raise {@link io.stevedore.builder.layers.HostileArchiveException}.
  */
 public final class LayerExtractor {
     private static final int BUFFER = 1 << 16;

@@ -1,5 +1,6 @@
 package io.stevedore.builder.layers;
 
+import io.stevedore.builder.files.PosixMetadata;
 import io.stevedore.oci.Digest;
 import io.stevedore.oci.MediaTypes;
 

@@ -1,8 +1,8 @@
 package io.stevedore.builder.layers;
 
-import io.stevedore.builder.context.FileTrees;
-import io.stevedore.builder.context.HostileArchiveException;
-import io.stevedore.builder.context.RootPaths;
+import io.stevedore.builder.files.FileTrees;
+import io.stevedore.builder.files.PosixMetadata;
+import io.stevedore.builder.files.RootPaths;
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,6 +1,6 @@
 package io.stevedore.builder.sandbox;
 
-import io.stevedore.builder.context.FileTrees;
+import io.stevedore.builder.files.FileTrees;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,7 +1,7 @@
 package io.stevedore.builder.sandbox;
 
-import io.stevedore.builder.context.BuildContextException;
-import io.stevedore.builder.context.RootPaths;
+import io.stevedore.builder.files.RootPaths;
+import io.stevedore.builder.files.SymlinkLoopException;
 
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
@@ -28,7 +28,7 @@ final class RootfsPath {
     static Path resolve(Path root, String inImagePath) {
         try {
             return RootPaths.resolve(root, inImagePath);
-        } catch (BuildContextException e) {
+        } catch (SymlinkLoopException e) {
             throw new SandboxException(e.getMessage() + " in the image");
         }
     }

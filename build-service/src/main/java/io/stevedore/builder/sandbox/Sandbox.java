@@ -1,6 +1,6 @@
 package io.stevedore.builder.sandbox;
 
-import io.stevedore.builder.context.FileTrees;
+import io.stevedore.builder.files.FileTrees;
 import io.stevedore.json.Json;
 import java.io.File;
 import java.io.IOException;
@@ -72,8 +72,8 @@ public final class Sandbox {
      * @throws SandboxException        when the step cannot be set up or started
      */
     public int run(RunSpec spec) {
-        if (spec.platform() != null && !Binfmt.nativelySupported(spec.platform())) {
-            Binfmt.ensure(spec.platform());
+        if (spec.platform() != null) {
+            Binfmt.ensure(spec.platform()); // the one place emulation is set up: every RUN step comes here
         }
         validateTargets(spec);
         ImageUser user = ImageUser.resolve(spec.rootfs(), spec.user());

@@ -1,7 +1,7 @@
 package io.stevedore.builder.worker;
 
 import io.stevedore.builder.engine.BuildRequest;
-import io.stevedore.builder.engine.Platforms;
+import io.stevedore.builder.host.HostPlatform;
 import io.stevedore.client.ImageReference;
 import io.stevedore.oci.Platform;
 
@@ -29,8 +29,8 @@ final class JobBuildRequest {
         }
         ImageReference cache = job.cacheRepository() == null ? null
                 : ImageReference.parse(registryHost + "/" + job.cacheRepository(), registryHost);
-        List<Platform> platforms = job.platforms().isEmpty() ? List.of(Platforms.host())
-                : Platforms.parseList(String.join(",", job.platforms()));
+        List<Platform> platforms = job.platforms().isEmpty() ? List.of(HostPlatform.current())
+                : Platform.parseList(String.join(",", job.platforms()));
         Map<String, BuildRequest.SecretSource> secrets = new LinkedHashMap<>();
         secretFiles.forEach((id, file) -> secrets.put(id, BuildRequest.SecretSource.file(file)));
         return new BuildRequest(context, dockerfile, tags, job.buildArgs(), job.target(), platforms, secrets,

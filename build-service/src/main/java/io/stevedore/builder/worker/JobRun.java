@@ -1,12 +1,12 @@
 package io.stevedore.builder.worker;
 
-import io.stevedore.builder.context.FileTrees;
 import io.stevedore.builder.engine.BuildException;
 import io.stevedore.builder.engine.BuildFailures;
 import io.stevedore.builder.engine.BuildResult;
 import io.stevedore.builder.engine.ImageBuilder;
 import io.stevedore.builder.engine.Progress;
 import io.stevedore.builder.engine.Registries;
+import io.stevedore.builder.files.FileTrees;
 import io.stevedore.builder.layers.Decompression;
 import io.stevedore.builder.layers.TarExtraction;
 import io.stevedore.client.DockerConfig;

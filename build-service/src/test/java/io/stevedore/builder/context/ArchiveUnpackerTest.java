@@ -1,5 +1,6 @@
 package io.stevedore.builder.context;
 
+import io.stevedore.builder.layers.HostileArchiveException;
 import io.stevedore.builder.layers.TestTar;
 import org.apache.commons.compress.compressors.bzip2.BZip2CompressorOutputStream;
 import org.junit.jupiter.api.Test;

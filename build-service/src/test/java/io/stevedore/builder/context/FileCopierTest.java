@@ -117,7 +117,7 @@ class FileCopierTest {
         Files.createDirectories(stage.resolve("out"));
         Files.writeString(stage.resolve("out/app"), "binary");
         org.junit.jupiter.api.Assertions.assertDoesNotThrow(
-                () -> io.stevedore.builder.layers.PosixMetadata.setOwner(stage.resolve("out/app"), 1234, 1234));
+                () -> io.stevedore.builder.files.PosixMetadata.setOwner(stage.resolve("out/app"), 1234, 1234));
         Files.createSymbolicLink(stage.resolve("out/shadow"), Path.of("/etc/shadow"));
 
         FileCopier.copyFromRoot(stage, List.of("/out/app"), rootfs, "/usr/local/bin/", null, null);

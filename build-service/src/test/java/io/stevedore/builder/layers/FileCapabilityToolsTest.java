@@ -1,5 +1,6 @@
 package io.stevedore.builder.layers;
 
+import io.stevedore.builder.files.PosixMetadata;
 import io.stevedore.builder.host.SearchPath;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

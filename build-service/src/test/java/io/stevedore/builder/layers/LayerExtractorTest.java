@@ -1,6 +1,6 @@
 package io.stevedore.builder.layers;
 
-import io.stevedore.builder.context.HostileArchiveException;
+import io.stevedore.builder.files.PosixMetadata;
 import io.stevedore.builder.sandbox.OverlayMount;
 import io.stevedore.oci.Digest;
 import org.junit.jupiter.api.Test;

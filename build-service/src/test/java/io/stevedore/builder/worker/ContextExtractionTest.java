@@ -1,6 +1,6 @@
 package io.stevedore.builder.worker;
 
-import io.stevedore.builder.context.HostileArchiveException;
+import io.stevedore.builder.layers.HostileArchiveException;
 import io.stevedore.builder.layers.TarEntry;
 import io.stevedore.builder.layers.TarExtraction;
 import io.stevedore.builder.layers.TarWriter;

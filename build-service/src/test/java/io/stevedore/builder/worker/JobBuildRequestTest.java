@@ -1,7 +1,7 @@
 package io.stevedore.builder.worker;
 
 import io.stevedore.builder.engine.BuildRequest;
-import io.stevedore.builder.engine.Platforms;
+import io.stevedore.builder.host.HostPlatform;
 import io.stevedore.json.Json;
 import io.stevedore.oci.Platform;
 import org.junit.jupiter.api.Test;
@@ -55,7 +55,7 @@ class JobBuildRequestTest {
                 {"build":1,"attempt":1,"tags":["app:1"],"git":{"url":"https://example.com/r.git","ref":"main"}}"""));
         BuildRequest request = JobBuildRequest.of(job, "registry.example.com", Path.of("/c"), Path.of("/c/Dockerfile"), Map.of());
 
-        assertThat(request.platforms()).containsExactly(Platforms.host());
+        assertThat(request.platforms()).containsExactly(HostPlatform.current());
         assertThat(request.cacheRepository()).isNull();
         assertThat(request.tags()).extracting(Object::toString).containsExactly("registry.example.com/app:1");
         assertThat(job.dockerfile()).isEqualTo("Dockerfile");

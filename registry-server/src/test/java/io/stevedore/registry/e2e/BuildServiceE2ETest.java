@@ -10,7 +10,6 @@ import io.stevedore.builder.engine.BuildException;
 import io.stevedore.builder.engine.BuildRequest;
 import io.stevedore.builder.engine.BuildResult;
 import io.stevedore.builder.engine.ImageBuilder;
-import io.stevedore.builder.engine.Platforms;
 import io.stevedore.builder.engine.Progress;
 import io.stevedore.builder.engine.Registries;
 import io.stevedore.client.DockerConfig;
@@ -365,7 +364,7 @@ class BuildServiceE2ETest extends RegistryTestSupport {
                 """.formatted(base));
         String repository = repository();
         Built built = build(repository, Map.of(), null,
-                List.of(Platform.of("linux", "amd64"), Platforms.parse("linux/arm64")), Map.of(), false);
+                List.of(Platform.of("linux", "amd64"), Platform.parse("linux/arm64")), Map.of(), false);
         assertThat(built.result().mediaType()).isEqualTo("application/vnd.oci.image.index.v1+json");
         BuiltImages.Image amd64 = BuiltImages.read(registryUrl(), repository, "1", "amd64");
         BuiltImages.Image arm64 = BuiltImages.read(registryUrl(), repository, "1", "arm64");

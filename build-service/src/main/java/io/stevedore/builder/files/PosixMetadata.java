@@ -1,4 +1,4 @@
-package io.stevedore.builder.layers;
+package io.stevedore.builder.files;
 
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,4 +1,4 @@
-package io.stevedore.builder.context;
+package io.stevedore.builder.files;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -46,7 +46,7 @@ public final class RootPaths {
                     missing = true;
                 } else if (attributes.isSymbolicLink()) {
                     if (++linksFollowed > MAX_LINKS) {
-                        throw new BuildContextException("too many levels of symbolic links resolving " + pathInImage);
+                        throw new SymlinkLoopException("too many levels of symbolic links resolving " + pathInImage);
                     }
                     String target = readLink(candidate);
                     if (target.startsWith("/")) {

@@ -1,4 +1,4 @@
-package io.stevedore.builder.context;
+package io.stevedore.builder.files;
 
 import static java.nio.file.LinkOption.NOFOLLOW_LINKS;
 

@@ -1,4 +1,4 @@
-package io.stevedore.builder.context;
+package io.stevedore.builder.layers;
 
 /**
  * A tar entry (in an image layer or an ADDed archive) that would write outside its root, or that
