@@ -63,7 +63,7 @@ final class DaemonClient {
                 return cwd.resolve(args[i].substring("--work-dir=".length()));
             }
         }
-        return BuildCommand.Options.defaultWorkDir(env, cwd);
+        return BuildOptions.defaultWorkDir(env, cwd);
     }
 
     /** Sends the request; empty when no daemon listens (nothing was run). */

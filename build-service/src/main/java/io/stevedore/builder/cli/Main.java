@@ -25,7 +25,7 @@ public final class Main {
         }
         if (args.length > 0 && args[0].equals("worker")) {
             System.exit(io.stevedore.builder.worker.WorkerCommand.run(Arrays.copyOfRange(args, 1, args.length),
-                    System.getenv(), BuildCommand.Options.defaultWorkDir(System.getenv(), Path.of("").toAbsolutePath()),
+                    System.getenv(), BuildOptions.defaultWorkDir(System.getenv(), Path.of("").toAbsolutePath()),
                     System.err));
         }
         if (args.length == 2 && args[0].equals("daemon")) {
@@ -44,7 +44,7 @@ public final class Main {
             return 0;
         }
         Path socket = DaemonClient.socketPath(
-                BuildCommand.Options.defaultWorkDir(System.getenv(), Path.of("").toAbsolutePath()), jar);
+                BuildOptions.defaultWorkDir(System.getenv(), Path.of("").toAbsolutePath()), jar);
         return socket == null ? 0 : DaemonClient.send(socket, new String[] {BuildDaemon.STOP}, System.getenv()).orElse(0);
     }
 

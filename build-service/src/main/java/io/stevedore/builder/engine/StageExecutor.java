@@ -1,10 +1,7 @@
 package io.stevedore.builder.engine;
 
-import io.stevedore.builder.dockerfile.ArgDeclaration;
-import io.stevedore.builder.dockerfile.Command;
 import io.stevedore.builder.dockerfile.Dockerfile;
 import io.stevedore.builder.dockerfile.Instruction;
-import io.stevedore.builder.dockerfile.KeyValue;
 import io.stevedore.builder.dockerfile.ShellWords;
 import io.stevedore.builder.dockerfile.Stage;
 import io.stevedore.builder.host.HostPlatform;
@@ -20,7 +17,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.function.Function;
 
 /**
  * Runs the stages of one Dockerfile for one platform. Stages are built on demand (the target
@@ -35,6 +31,7 @@ final class StageExecutor {
     private final Map<Integer, StageResult> built = new HashMap<>();
     private final Set<Integer> building = new HashSet<>();
     private final LayerSteps layerSteps;
+    private final ConfigInstructions configInstructions;
 
     /** A finished stage: its config and layers, and the cache key naming its filesystem. */
     record StageResult(Stage stage, ImageConfig config, List<LayerRef> layers, Digest cacheKey, Instant lastTime) {}
@@ -42,19 +39,10 @@ final class StageExecutor {
     StageExecutor(BuildSession session, Platform platform) {
         this.session = session;
         this.platform = platform;
-        this.globalArgs = globalArgs();
+        this.configInstructions = new ConfigInstructions(session.request.buildArgs(), session.usedBuildArgs, escape(),
+                platformArgs(), session.dockerfile.globalArgs());
+        this.globalArgs = configInstructions.globalArgs();
         this.layerSteps = new LayerSteps(session, this);
-    }
-
-    /** The predefined platform ARGs plus the ARGs declared before the first FROM. */
-    private Map<String, String> globalArgs() {
-        Map<String, String> args = new HashMap<>(platformArgs());
-        for (Instruction.Arg arg : session.dockerfile.globalArgs()) {
-            for (ArgDeclaration declaration : arg.declarations()) {
-                args.put(declaration.name(), argValue(declaration, args::get, args));
-            }
-        }
-        return args;
     }
 
     private Map<String, String> platformArgs() {
@@ -69,20 +57,6 @@ final class StageExecutor {
         args.put("BUILDARCH", build.architecture());
         args.put("BUILDVARIANT", build.variant() == null ? "" : build.variant());
         return args;
-    }
-
-    /** A declared ARG's value: the build arg when given, else its default expanded, else inherited. */
-    private String argValue(ArgDeclaration declaration, Function<String, String> lookup, Map<String, String> inherited) {
-        String name = declaration.name();
-        if (session.request.buildArgs().containsKey(name)) {
-            session.usedBuildArgs.add(name);
-            String value = session.request.buildArgs().get(name);
-            return value != null ? value : inherited.get(name);   // `--build-arg NAME` with NAME unset in the environment
-        }
-        if (declaration.defaultValue() != null) {
-            return ShellWords.word(declaration.defaultValue(), lookup, escape());
-        }
-        return inherited.get(name);
     }
 
     char escape() {
@@ -186,187 +160,18 @@ final class StageExecutor {
         }
     }
 
+    /** RUN, COPY and ADD make layers (see {@link LayerSteps}); every other instruction only changes the config. */
     private void execute(Instruction instruction, StageState state, Stage stage, String title) {
-        Function<String, String> lookup = state.lookup();
-        char escape = state.escape;
         switch (instruction) {
             case Instruction.Run run -> layerSteps.run(run, state, stage, title);
             case Instruction.Copy copy -> layerSteps.copy(copy, state, stage, title);
             case Instruction.Add add -> layerSteps.add(add, state, stage, title);
-            case Instruction.Env env -> {
-                for (KeyValue pair : env.pairs()) {
-                    String key = ShellWords.word(pair.key(), lookup, escape);
-                    state.config.setEnv(key, ShellWords.word(pair.value(), lookup, escape));
-                    lookup = state.lookup();
-                }
-                metadata(state, "ENV " + envText(env, state));
-            }
-            case Instruction.Arg arg -> {
-                for (ArgDeclaration declaration : arg.declarations()) {
-                    // `ARG NAME` inside a stage inherits the global value (or the predefined platform value)
-                    String value = argValue(declaration, state.lookup(), globalArgs);
-                    if (value != null) {
-                        state.args.put(declaration.name(), value);
-                    } else {
-                        state.args.remove(declaration.name());
-                    }
-                }
-                metadata(state, "ARG " + String.join(" ", arg.declarations().stream()
-                        .map(d -> state.args.containsKey(d.name()) ? d.name() + "=" + state.args.get(d.name()) : d.name()).toList()));
-            }
-            case Instruction.Label label -> {
-                List<String> parts = new ArrayList<>();
-                for (KeyValue pair : label.pairs()) {
-                    String key = ShellWords.word(pair.key(), lookup, escape);
-                    String value = ShellWords.word(pair.value(), lookup, escape);
-                    state.config.label(key, value);
-                    parts.add(key + "=" + value);
-                }
-                metadata(state, "LABEL " + String.join(" ", parts));
-            }
-            case Instruction.Workdir workdir -> {
-                String path = ShellWords.word(workdir.path(), lookup, escape);
-                String resolved = path.startsWith("/") ? path : join(state.config.workingDir(), path);
-                state.config.workingDir(normalise(resolved));
-                metadata(state, "WORKDIR " + state.config.workingDir());
-            }
-            case Instruction.User user -> {
-                String value = ShellWords.word(user.user(), lookup, escape);
-                state.config.user(value);
-                metadata(state, "USER " + value);
-            }
-            case Instruction.Cmd cmd -> {
-                state.config.cmd(commandArgs(cmd.command(), state));
-                metadata(state, "CMD " + json(state.config.cmd()));
-            }
-            case Instruction.Entrypoint entrypoint -> {
-                state.config.entrypoint(commandArgs(entrypoint.command(), state));
-                // Docker: an ENTRYPOINT resets a CMD inherited from the base image.
-                if (!stageSetsCmdBefore(stage, entrypoint)) {
-                    state.config.cmd(null);
-                }
-                metadata(state, "ENTRYPOINT " + json(state.config.entrypoint()));
-            }
-            case Instruction.Shell shell -> {
-                state.config.shell(shell.shell());
-                metadata(state, "SHELL " + json(shell.shell()));
-            }
-            case Instruction.Expose expose -> {
-                List<String> ports = new ArrayList<>();
-                for (String raw : expose.ports()) {
-                    for (String port : ShellWords.words(raw, lookup, escape)) {
-                        String normalised = port.contains("/") ? port.toLowerCase(java.util.Locale.ROOT) : port + "/tcp";
-                        state.config.exposePort(normalised);
-                        ports.add(normalised);
-                    }
-                }
-                metadata(state, "EXPOSE map[" + String.join(" ", ports.stream().map(p -> p + ":{}").toList()) + "]");
-            }
-            case Instruction.Volume volume -> {
-                List<String> paths = new ArrayList<>();
-                for (String raw : volume.paths()) {
-                    String path = ShellWords.word(raw, lookup, escape);
-                    if (path.isBlank()) {
-                        throw new BuildException("Dockerfile:" + volume.line() + ": VOLUME specified can not be an empty string");
-                    }
-                    state.config.volume(path);
-                    paths.add(path);
-                }
-                metadata(state, "VOLUME " + json(paths));
-            }
-            case Instruction.StopSignal stopSignal -> {
-                String signal = ShellWords.word(stopSignal.signal(), lookup, escape);
-                state.config.stopSignal(signal);
-                metadata(state, "STOPSIGNAL " + signal);
-            }
-            case Instruction.Healthcheck healthcheck -> {
-                if (healthcheck.test() == null) {
-                    state.config.healthcheck(null, null, null, null, null, null);
-                    metadata(state, "HEALTHCHECK NONE");
-                } else {
-                    List<String> test = new ArrayList<>();
-                    test.add(healthcheck.test().shellForm() ? "CMD-SHELL" : "CMD");
-                    test.addAll(healthcheck.test().args());
-                    state.config.healthcheck(test, nanos(healthcheck.interval(), "--interval", healthcheck.line()),
-                            nanos(healthcheck.timeout(), "--timeout", healthcheck.line()),
-                            nanos(healthcheck.startPeriod(), "--start-period", healthcheck.line()),
-                            nanos(healthcheck.startInterval(), "--start-interval", healthcheck.line()),
-                            retries(healthcheck.retries(), healthcheck.line()));
-                    metadata(state, "HEALTHCHECK &{" + json(test) + "}");
-                }
-            }
-            case Instruction.Onbuild onbuild -> {
-                state.config.addOnBuild(onbuild.trigger());
-                metadata(state, "ONBUILD " + onbuild.trigger());
-            }
-            case Instruction.Maintainer maintainer -> {
-                state.config.author(maintainer.name());
-                metadata(state, "MAINTAINER " + maintainer.name());
-            }
             case Instruction.From ignored -> throw new BuildException("FROM inside a stage");
-        }
-        if (!(instruction instanceof Instruction.Run || instruction instanceof Instruction.Copy
-                || instruction instanceof Instruction.Add)) {
-            session.progress.step(title).done();
-        }
-    }
-
-    private static Long nanos(String text, String option, int line) {
-        if (text == null) {
-            return null;
-        }
-        try {
-            return io.stevedore.builder.dockerfile.GoDuration.parse(text).toNanos();
-        } catch (RuntimeException e) {
-            throw new BuildException("Dockerfile:" + line + ": HEALTHCHECK " + option + ": invalid duration \"" + text + "\"");
-        }
-    }
-
-    private static Integer retries(String text, int line) {
-        if (text == null) {
-            return null;
-        }
-        try {
-            return Integer.valueOf(text);
-        } catch (NumberFormatException e) {
-            throw new BuildException("Dockerfile:" + line + ": HEALTHCHECK --retries must be a number, not \"" + text + "\"");
-        }
-    }
-
-    private static boolean stageSetsCmdBefore(Stage stage, Instruction entrypoint) {
-        for (Instruction i : stage.instructions()) {
-            if (i == entrypoint) {
-                return false;
-            }
-            if (i instanceof Instruction.Cmd) {
-                return true;
+            default -> {
+                configInstructions.apply(instruction, state, stage);
+                session.progress.step(title).done();
             }
         }
-        return false;
-    }
-
-    private String envText(Instruction.Env env, StageState state) {
-        List<String> parts = new ArrayList<>();
-        Map<String, String> current = state.config.envMap();
-        for (KeyValue pair : env.pairs()) {
-            String key = ShellWords.word(pair.key(), state.lookup(), state.escape);
-            parts.add(key + "=" + current.get(key));
-        }
-        return String.join(" ", parts);
-    }
-
-    /** CMD/ENTRYPOINT: exec form as written, shell form wrapped in the current SHELL (never expanded by us). */
-    private static List<String> commandArgs(Command command, StageState state) {
-        if (!command.shellForm()) {
-            return List.copyOf(command.args());
-        }
-        List<String> args = new ArrayList<>(state.config.shell());
-        args.add(command.args().getFirst());
-        return args;
-    }
-
-    private void metadata(StageState state, String createdBy) {
-        state.config.addHistory(state.lastTime, createdBy, true, "buildkit.dockerfile.v0");
     }
 
     static String json(List<String> values) {
