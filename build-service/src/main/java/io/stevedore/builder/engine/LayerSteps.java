@@ -43,20 +43,48 @@ final class LayerSteps {
         this.copySources = new CopySources(session, stages, this);
     }
 
+    RunStep runStep() {
+        return runStep;
+    }
+
     void run(Instruction.Run run, StageState state, Stage stage, String title) {
         runStep.execute(run, state, stage, title);
     }
 
+    /** A COPY's options expanded in the stage's variables; the sources are resolved separately. */
+    private record CopyOptions(String destination, String chown, Integer chmod, String from) {
+        static CopyOptions of(Instruction.Copy copy, StageState state) {
+            Function<String, String> lookup = state.lookup();
+            String destination = LayerSteps.destination(copy.destination(), state);
+            String chown = copy.chown() == null ? null : ShellWords.word(copy.chown(), lookup, state.escape);
+            Integer chmod = LayerSteps.chmod(copy.chmod(), state);
+            String from = copy.from() == null ? null : ShellWords.word(copy.from(), lookup, state.escape);
+            return new CopyOptions(destination, chown, chmod, from);
+        }
+
+        /** The stage's key chained with the sources' identity (content hashes), destination, owner, mode and --link. */
+        Digest key(StageState state, CopySources.Resolved sources, boolean link) {
+            return CacheKeys.chain(state.cacheKey, "COPY", sources.identity(), destination,
+                    String.valueOf(chown), String.valueOf(chmod), String.valueOf(link));
+        }
+    }
+
+    /** The cache key {@link #copy} would look up, worked out without running anything. */
+    Digest copyKey(Instruction.Copy copy, StageState state, Stage stage) {
+        CopyOptions options = CopyOptions.of(copy, state);
+        try (CopySources.Resolved sources = copySources.resolve(copy.sources(), copy.heredocs(), options.from(), state, stage)) {
+            return options.key(state, sources, copy.link());
+        }
+    }
+
     void copy(Instruction.Copy copy, StageState state, Stage stage, String title) {
-        Function<String, String> lookup = state.lookup();
-        String destination = destination(copy.destination(), state);
-        String chown = copy.chown() == null ? null : ShellWords.word(copy.chown(), lookup, state.escape);
-        Integer chmod = chmod(copy.chmod(), state);
-        String from = copy.from() == null ? null : ShellWords.word(copy.from(), lookup, state.escape);
+        CopyOptions options = CopyOptions.of(copy, state);
+        String destination = options.destination();
+        String chown = options.chown();
+        Integer chmod = options.chmod();
         Progress.Step step = session.progress.step(title);
-        try (CopySources.Resolved sources = copySources.resolve(copy.sources(), copy.heredocs(), from, state, stage)) {
-            Digest key = CacheKeys.chain(state.cacheKey, "COPY", sources.identity(), destination,
-                    String.valueOf(chown), String.valueOf(chmod), String.valueOf(copy.link()));
+        try (CopySources.Resolved sources = copySources.resolve(copy.sources(), copy.heredocs(), options.from(), state, stage)) {
+            Digest key = options.key(state, sources, copy.link());
             String createdBy = "COPY " + String.join(" ", copy.sources()) + " " + copy.destination() + " # buildkit";
             produce(state, key, createdBy, step, merged -> {
                 Ownership owner = chown == null ? null : Accounts.resolve(chown, merged);

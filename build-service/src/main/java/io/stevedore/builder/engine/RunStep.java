@@ -44,6 +44,59 @@ final class RunStep {
             throw new BuildException("Dockerfile:" + run.line() + ": RUN --security=" + run.security() + " is not allowed");
         }
         Progress.Step step = session.progress.step(title);
+        Plan planned = plan(run, state, stage);
+        List<String> argv = planned.argv();
+        List<String> env = planned.env();
+        boolean network = planned.network();
+        List<MountPlan> mounts = planned.mounts();
+        final String scriptText = planned.script();
+        layerSteps.produce(state, planned.key(), planned.createdBy(), step, merged -> {
+            List<BindMount> binds = new ArrayList<>();
+            List<AutoCloseable> cleanups = new ArrayList<>();
+            try {
+                if (scriptText != null) {
+                    Path file = session.layers.newScratchFile("script-");
+                    Files.writeString(file, scriptText, StandardCharsets.UTF_8);
+                    Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("r-xr-xr-x"));
+                    cleanups.add(() -> Files.deleteIfExists(file));
+                    binds.add(new BindMount(file, "/.stevedore-run-script", true));
+                }
+                List<String> stepEnv = new ArrayList<>(env);
+                for (MountPlan plan : mounts) {
+                    plan.attach(session, stages, layerSteps, binds, cleanups, stepEnv);
+                }
+                RunSpec spec = new RunSpec(merged, argv, stepEnv, state.config.workingDir(), state.config.user(), network,
+                        session.request.stepTimeout(), session.request.stepMemoryBytes(), binds, state.platform,
+                        step.output());
+                int status;
+                try (OutputStream ignored = spec.output()) {
+                    status = session.sandbox.run(spec);
+                }
+                if (status != 0) {
+                    throw new BuildException("process \"" + String.join(" ", argv) + "\" did not complete successfully: exit code: " + status);
+                }
+            } finally {
+                for (int i = cleanups.size() - 1; i >= 0; i--) {
+                    try {
+                        cleanups.get(i).close();
+                    } catch (Exception ignored) {
+                        // best effort
+                    }
+                }
+            }
+        });
+    }
+
+    /** What a RUN step will run and its cache key, worked out before anything runs (or is found cached). */
+    record Plan(List<String> argv, String script, List<String> env, boolean network, List<MountPlan> mounts, Digest key,
+                String createdBy) {}
+
+    /**
+     * The step's argv (a lone {@code #!} heredoc runs as a script), environment, network and mounts,
+     * and its cache key: the stage's key chained with argv, environment (which carries the stage's
+     * ARGs), user, working dir, network, script and the mounts' identities - never secret values.
+     */
+    Plan plan(Instruction.Run run, StageState state, Stage stage) {
         List<Heredoc> heredocs = LayerSteps.heredocs(run.heredocs());
         String script = null;
         List<String> argv;
@@ -85,42 +138,7 @@ final class RunStep {
         }
         Digest key = CacheKeys.chain(state.cacheKey, keyParts.toArray(String[]::new));
         String createdBy = createdBy(run, state, argv);
-        final String scriptText = script;
-        layerSteps.produce(state, key, createdBy, step, merged -> {
-            List<BindMount> binds = new ArrayList<>();
-            List<AutoCloseable> cleanups = new ArrayList<>();
-            try {
-                if (scriptText != null) {
-                    Path file = session.layers.newScratchFile("script-");
-                    Files.writeString(file, scriptText, StandardCharsets.UTF_8);
-                    Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("r-xr-xr-x"));
-                    cleanups.add(() -> Files.deleteIfExists(file));
-                    binds.add(new BindMount(file, "/.stevedore-run-script", true));
-                }
-                List<String> stepEnv = new ArrayList<>(env);
-                for (MountPlan plan : mounts) {
-                    plan.attach(session, stages, layerSteps, binds, cleanups, stepEnv);
-                }
-                RunSpec spec = new RunSpec(merged, argv, stepEnv, state.config.workingDir(), state.config.user(), network,
-                        session.request.stepTimeout(), session.request.stepMemoryBytes(), binds, state.platform,
-                        step.output());
-                int status;
-                try (OutputStream ignored = spec.output()) {
-                    status = session.sandbox.run(spec);
-                }
-                if (status != 0) {
-                    throw new BuildException("process \"" + String.join(" ", argv) + "\" did not complete successfully: exit code: " + status);
-                }
-            } finally {
-                for (int i = cleanups.size() - 1; i >= 0; i--) {
-                    try {
-                        cleanups.get(i).close();
-                    } catch (Exception ignored) {
-                        // best effort
-                    }
-                }
-            }
-        });
+        return new Plan(argv, script, env, network, mounts, key, createdBy);
     }
 
     private boolean network(Instruction.Run run) {

@@ -59,6 +59,10 @@ final class StageExecutor {
         return args;
     }
 
+    LayerSteps layerSteps() {
+        return layerSteps;
+    }
+
     char escape() {
         String escape = session.dockerfile.directives().get("escape");
         return escape != null && escape.equals("`") ? '`' : '\\';
@@ -103,18 +107,22 @@ final class StageExecutor {
     }
 
     private StageResult run(Stage stage) {
+        StageState state = runUpTo(stage, stage.instructions().size());
+        return new StageResult(stage, state.config, List.copyOf(state.layers), state.cacheKey, state.lastTime);
+    }
+
+    /** The state {@code stage}'s FROM, its base's ONBUILD triggers and its first {@code count} instructions leave. */
+    StageState runUpTo(Stage stage, int count) {
         int total = stage.instructions().size() + 1;
         String label = stage.name().map(n -> n + " ").orElse("stage-" + stage.index() + " ");
-        Instruction.From from = stage.from();
-        StageState state = from(stage, from, label, total);
+        StageState state = from(stage, stage.from(), label, total);
         runOnBuildTriggers(state, stage, label);
-        int position = 1;
-        for (Instruction instruction : stage.instructions()) {
-            position++;
-            String title = "[" + label + position + "/" + total + "] " + instruction.source();
+        for (int i = 0; i < count; i++) {
+            Instruction instruction = stage.instructions().get(i);
+            String title = "[" + label + (i + 2) + "/" + total + "] " + instruction.source();
             execute(instruction, state, stage, title);
         }
-        return new StageResult(stage, state.config, List.copyOf(state.layers), state.cacheKey, state.lastTime);
+        return state;
     }
 
     private StageState from(Stage stage, Instruction.From from, String label, int total) {
