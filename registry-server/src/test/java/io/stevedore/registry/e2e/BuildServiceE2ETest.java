@@ -6,13 +6,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.sun.net.httpserver.HttpServer;
-import io.stevedore.build.engine.BuildException;
-import io.stevedore.build.engine.BuildRequest;
-import io.stevedore.build.engine.BuildResult;
-import io.stevedore.build.engine.ImageBuilder;
-import io.stevedore.build.engine.Platforms;
-import io.stevedore.build.engine.Progress;
-import io.stevedore.build.engine.Registries;
+import io.stevedore.builder.engine.BuildException;
+import io.stevedore.builder.engine.BuildRequest;
+import io.stevedore.builder.engine.BuildResult;
+import io.stevedore.builder.engine.ImageBuilder;
+import io.stevedore.builder.engine.Progress;
+import io.stevedore.builder.engine.Registries;
 import io.stevedore.client.DockerConfig;
 import io.stevedore.client.ImageReference;
 import io.stevedore.oci.Digest;
@@ -365,7 +364,7 @@ class BuildServiceE2ETest extends RegistryTestSupport {
                 """.formatted(base));
         String repository = repository();
         Built built = build(repository, Map.of(), null,
-                List.of(Platform.of("linux", "amd64"), Platforms.parse("linux/arm64")), Map.of(), false);
+                List.of(Platform.of("linux", "amd64"), Platform.parse("linux/arm64")), Map.of(), false);
         assertThat(built.result().mediaType()).isEqualTo("application/vnd.oci.image.index.v1+json");
         BuiltImages.Image amd64 = BuiltImages.read(registryUrl(), repository, "1", "amd64");
         BuiltImages.Image arm64 = BuiltImages.read(registryUrl(), repository, "1", "arm64");

@@ -4,11 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.stevedore.build.engine.BuildRequest;
-import io.stevedore.build.engine.BuildResult;
-import io.stevedore.build.engine.ImageBuilder;
-import io.stevedore.build.engine.Progress;
-import io.stevedore.build.engine.Registries;
+import io.stevedore.builder.engine.BuildRequest;
+import io.stevedore.builder.engine.BuildResult;
+import io.stevedore.builder.engine.ImageBuilder;
+import io.stevedore.builder.engine.Progress;
+import io.stevedore.builder.engine.Registries;
 import io.stevedore.client.DockerConfig;
 import io.stevedore.client.ImageReference;
 import io.stevedore.client.RegistryClient;

@@ -1,4 +1,0 @@
-package io.stevedore.build.dockerfile;
-
-/** An ENV or LABEL pair, both sides raw (quotes not yet removed, nothing expanded). */
-public record KeyValue(String key, String value) {}

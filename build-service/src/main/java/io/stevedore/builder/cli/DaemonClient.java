@@ -1,0 +1,127 @@
+package io.stevedore.builder.cli;
+
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.Channels;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The thin side of `build`: hands the command to this user's build daemon over a Unix socket and
+ * relays its output, so a warm rebuild costs one small JVM start instead of a full one (the
+ * daemon keeps HTTP connections, JIT-compiled code and parsed state between builds, as Gradle's
+ * daemon and BuildKit's do). Uses only java.base classes so it starts in tens of milliseconds.
+ *
+ * <p>When no daemon answers, the build runs in this process and a daemon is started in the
+ * background for the next one. {@code STEVEDORE_BUILD_DAEMON=off} keeps everything in process.
+ */
+final class DaemonClient {
+    private DaemonClient() {}
+
+    static Optional<Integer> run(String[] args) {
+        Map<String, String> env = System.getenv();
+        if ("off".equals(env.get("STEVEDORE_BUILD_DAEMON")) || System.getProperty(FastStart.RELAUNCHED) != null) {
+            return Optional.empty();
+        }
+        JarIdentity jar = JarIdentity.current();
+        if (jar == null) {
+            return Optional.empty();
+        }
+        Path socket = socketPath(workDir(args, env), jar);
+        if (socket == null) {
+            return Optional.empty();
+        }
+        Optional<Integer> status = send(socket, args, env);
+        if (status.isEmpty()) {
+            BuildDaemon.startInBackground(socket, jar);
+        }
+        return status;
+    }
+
+    /** Sockets live in the work directory, one per jar version; Unix socket paths must stay short. */
+    static Path socketPath(Path workDir, JarIdentity jar) {
+        Path socket = workDir.resolve("daemon-" + jar.tag() + ".sock");
+        return socket.toString().length() < 100 ? socket : null;
+    }
+
+    private static Path workDir(String[] args, Map<String, String> env) {
+        Path cwd = Path.of("").toAbsolutePath();
+        for (int i = 1; i < args.length; i++) {
+            if (args[i].equals("--work-dir") && i + 1 < args.length) {
+                return cwd.resolve(args[i + 1]);
+            }
+            if (args[i].startsWith("--work-dir=")) {
+                return cwd.resolve(args[i].substring("--work-dir=".length()));
+            }
+        }
+        return BuildOptions.defaultWorkDir(env, cwd);
+    }
+
+    /** Sends the request; empty when no daemon listens (nothing was run). */
+    static Optional<Integer> send(Path socket, String[] args, Map<String, String> env) {
+        if (!Files.exists(socket)) {
+            return Optional.empty();
+        }
+        SocketChannel channel;
+        try {
+            channel = SocketChannel.open(StandardProtocolFamily.UNIX);
+            channel.connect(UnixDomainSocketAddress.of(socket));
+        } catch (IOException e) {
+            return Optional.empty();   // a stale socket file of a daemon that has gone
+        }
+        try (channel) {
+            DataOutputStream out = new DataOutputStream(new java.io.BufferedOutputStream(Channels.newOutputStream(channel)));
+            out.writeInt(Frames.VERSION);
+            Frames.writeString(out, Path.of("").toAbsolutePath().toString());
+            out.writeInt(args.length);
+            for (String arg : args) {
+                Frames.writeString(out, arg);
+            }
+            out.writeInt(env.size());
+            for (Map.Entry<String, String> entry : env.entrySet()) {
+                Frames.writeString(out, entry.getKey());
+                Frames.writeString(out, entry.getValue());
+            }
+            out.flush();
+            DataInputStream in = new DataInputStream(new java.io.BufferedInputStream(Channels.newInputStream(channel)));
+            while (true) {
+                byte type = in.readByte();
+                if (type == Frames.EXIT) {
+                    return Optional.of(in.readInt());
+                }
+                int length = in.readInt();
+                byte[] bytes = in.readNBytes(length);
+                (type == Frames.STDOUT ? System.out : System.err).write(bytes);
+                (type == Frames.STDOUT ? System.out : System.err).flush();
+            }
+        } catch (EOFException e) {
+            System.err.println("error: the build daemon stopped during the build (see its log beside " + socket + ")");
+            return Optional.of(1);
+        } catch (IOException e) {
+            System.err.println("error: lost the build daemon: " + e.getMessage());
+            return Optional.of(1);
+        }
+    }
+
+    /** The command that starts a daemon (run {@link Detached}). */
+    static List<String> daemonCommand(Path socket, JarIdentity jar, String java, Path aotCache) {
+        List<String> command = new ArrayList<>();
+        command.add(java);
+        if (aotCache != null && Files.exists(aotCache)) {
+            command.add("-XX:AOTCache=" + aotCache);
+            command.addAll(FastStart.QUIET_CACHE_LOGS);
+        }
+        command.addAll(FastStart.mainClass(jar, "daemon"));
+        command.addAll(List.of("daemon", socket.toString()));
+        return command;
+    }
+}

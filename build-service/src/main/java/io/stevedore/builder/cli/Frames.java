@@ -1,0 +1,56 @@
+package io.stevedore.builder.cli;
+
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The build daemon's wire format on its Unix socket: the request is the client's working
+ * directory, arguments and environment as length-prefixed UTF-8 strings; the answer is a
+ * sequence of frames (stdout bytes, stderr bytes, and finally the exit status).
+ */
+final class Frames {
+    static final int VERSION = 1;
+    static final byte STDOUT = 1;
+    static final byte STDERR = 2;
+    static final byte EXIT = 3;
+    private static final int MAX_STRING = 1 << 20;
+
+    private Frames() {}
+
+    static void writeString(DataOutputStream out, String value) throws IOException {
+        byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
+        out.writeInt(bytes.length);
+        out.write(bytes);
+    }
+
+    static String readString(DataInputStream in) throws IOException {
+        int length = in.readInt();
+        if (length < 0 || length > MAX_STRING) {
+            throw new IOException("bad frame length " + length);
+        }
+        return new String(in.readNBytes(length), StandardCharsets.UTF_8);
+    }
+
+    /** An output stream that sends what is written as frames of one channel; frames are written atomically. */
+    static OutputStream channel(DataOutputStream out, byte channel) {
+        return new OutputStream() {
+            @Override
+            public void write(int b) throws IOException {
+                write(new byte[] {(byte) b}, 0, 1);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                synchronized (out) {
+                    out.writeByte(channel);
+                    out.writeInt(len);
+                    out.write(b, off, len);
+                    out.flush();
+                }
+            }
+        };
+    }
+}
