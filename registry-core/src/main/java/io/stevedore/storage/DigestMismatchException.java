@@ -14,13 +14,6 @@ public class DigestMismatchException extends IOException {
         this.actual = actual;
     }
 
-    /** For content that was not uploaded but downloaded, or otherwise needs its own words. */
-    public DigestMismatchException(String message, Digest expected, Digest actual) {
-        super(message);
-        this.expected = expected;
-        this.actual = actual;
-    }
-
     public Digest expected() {
         return expected;
     }

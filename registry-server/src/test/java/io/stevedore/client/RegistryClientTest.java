@@ -13,7 +13,6 @@ import io.stevedore.oci.MediaTypes;
 import io.stevedore.oci.RepositoryName;
 import io.stevedore.registry.RegistryTestSupport;
 import io.stevedore.storage.BlobStore;
-import io.stevedore.storage.DigestMismatchException;
 import io.stevedore.storage.LocalFiles;
 import java.io.IOException;
 import java.io.InputStream;
@@ -203,7 +202,7 @@ class RegistryClientTest extends RegistryTestSupport {
         Files.write(stored, corrupted);
 
         try (InputStream in = client.openBlob(repository, digest)) {
-            assertThatThrownBy(in::readAllBytes).isInstanceOfSatisfying(DigestMismatchException.class, e -> {
+            assertThatThrownBy(in::readAllBytes).isInstanceOfSatisfying(BlobDigestMismatchException.class, e -> {
                 assertThat(e.expected()).isEqualTo(digest);
                 assertThat(e.actual()).isEqualTo(Digest.sha256(corrupted));
             });

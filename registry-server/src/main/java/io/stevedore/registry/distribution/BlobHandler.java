@@ -7,7 +7,6 @@ import io.stevedore.storage.BlobNotFoundException;
 import io.stevedore.storage.BlobStore;
 import io.stevedore.storage.LocalFiles;
 import io.stevedore.storage.Redirects;
-import io.stevedore.registry.config.RegistryProperties;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.io.InputStream;
@@ -35,14 +34,12 @@ class BlobHandler {
 
     private final BlobRecordStore blobs;
     private final BlobStore store;
-    private final boolean redirects;
     private final AuditLog audit;
 
-    BlobHandler(BlobRecordStore blobs, BlobStore store, RegistryProperties properties, AuditLog audit) {
+    BlobHandler(BlobRecordStore blobs, BlobStore store, AuditLog audit) {
         this.audit = audit;
         this.blobs = blobs;
         this.store = store;
-        this.redirects = properties.storage().s3().redirect();
     }
 
     /** Byte range {@code [start, end]} inclusive. */
@@ -93,12 +90,13 @@ class BlobHandler {
     }
 
     /**
-     * With {@code registry.storage.s3.redirect}, sends the client to a presigned URL, so blob bytes
-     * flow from the bucket and not through the registry (docker, skopeo and containerd follow
-     * 307; a Range header is re-sent and honoured by S3).
+     * Sends the client to the URL a store that {@link Redirects} offers (S3 with
+     * {@code registry.storage.s3.redirect}: a presigned URL), so blob bytes flow from the bucket
+     * and not through the registry (docker, skopeo and containerd follow 307; a Range header is
+     * re-sent and honoured by S3).
      */
     private boolean redirect(Exchange x, Digest digest) {
-        if (!redirects || !(store instanceof Redirects r)) {
+        if (!(store instanceof Redirects r)) {
             return false;
         }
         Optional<URI> url = r.redirect(digest, REDIRECT_VALIDITY);

@@ -4,8 +4,8 @@ import io.stevedore.registry.config.RegistryProperties;
 import io.stevedore.registry.metadata.UploadStore;
 import io.stevedore.registry.metadata.UploadStore.Upload;
 import io.stevedore.storage.BlobStore;
+import io.stevedore.storage.StaleUploads;
 import io.stevedore.storage.UploadWriter;
-import io.stevedore.storage.s3.S3BlobStore;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
@@ -38,24 +38,25 @@ class UploadJanitor {
     @Scheduled(initialDelayString = "PT1M", fixedDelayString = "PT10M")
     void run() {
         cancelIdleSessions();
-        abortOrphanedMultipartUploads();
+        abortOrphanedUploads();
     }
 
     /**
-     * A process that died between starting an S3 multipart upload and recording it leaves one
-     * that no session row knows of; S3 bills its parts until aborted. Twice the idle timeout
-     * keeps clear of any session still in use.
+     * A process that died between starting an upload in the store and recording it leaves one
+     * that no session row knows of (on S3 a multipart upload, billed until aborted), in stores
+     * that can hold such leftovers at all. Twice the idle timeout keeps clear of any session
+     * still in use.
      */
-    void abortOrphanedMultipartUploads() {
-        if (store instanceof S3BlobStore s3) {
+    void abortOrphanedUploads() {
+        if (store instanceof StaleUploads stale) {
             try {
                 Instant cutoff = Instant.now().minus(timeout.multipliedBy(2));
-                S3BlobStore.StaleUploads removed = s3.abortUploadsStartedBefore(cutoff);
-                if (removed.multipartUploadsAborted() > 0 || removed.objectsDeleted() > 0) {
-                    log.info("removed stale S3 upload leftovers: {}", removed);
+                StaleUploads.Removed removed = stale.abortUploadsStartedBefore(cutoff);
+                if (removed.any()) {
+                    log.info("removed stale upload leftovers: {}", removed);
                 }
             } catch (IOException | RuntimeException e) {
-                log.warn("could not list stale S3 multipart uploads: {}", e.toString());
+                log.warn("could not remove stale upload leftovers: {}", e.toString());
             }
         }
     }

@@ -11,7 +11,12 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.util.StringUtils;
 
-/** The blob store {@code registry.storage.type} names; closed with the context. */
+/**
+ * The blob store {@code registry.storage.type} names; closed with the context. The only code that
+ * knows the concrete stores: the rest of the server sees {@link BlobStore} and the optional
+ * capabilities a store may implement ({@code LocalFiles}, {@code Redirects}, {@code StaleUploads}),
+ * switched on or off here through the store's own settings.
+ */
 @Configuration(proxyBeanMethods = false)
 class StorageConfiguration {
 
@@ -34,7 +39,8 @@ class StorageConfiguration {
         S3Settings settings = S3Settings.of(s3.region(), s3.bucket())
                 .withPathStyle(s3.pathStyle())
                 .withPrefix(s3.prefix())
-                .withPartSize(s3.partSize().toBytes());
+                .withPartSize(s3.partSize().toBytes())
+                .withRedirects(s3.redirect());
         if (StringUtils.hasText(s3.endpoint())) {
             settings = settings.withEndpoint(URI.create(s3.endpoint()));
         }

@@ -5,6 +5,7 @@ import io.stevedore.storage.BlobNotFoundException;
 import io.stevedore.storage.BlobStore;
 import io.stevedore.storage.HashStates;
 import io.stevedore.storage.Redirects;
+import io.stevedore.storage.StaleUploads;
 import io.stevedore.storage.UploadIds;
 import io.stevedore.storage.UploadWriter;
 import java.io.FilterInputStream;
@@ -33,11 +34,7 @@ import software.amazon.awssdk.services.s3.presigner.S3Presigner;
  * address; two sessions committing the same digest copy identical bytes onto the same key, each
  * copy atomic, which is harmless.
  */
-public final class S3BlobStore implements BlobStore, Redirects, AutoCloseable {
-
-    /** What {@link #abortUploadsStartedBefore} removed. */
-    public record StaleUploads(int multipartUploadsAborted, int objectsDeleted) {
-    }
+public final class S3BlobStore implements BlobStore, Redirects, StaleUploads, AutoCloseable {
 
     private final S3Client s3;
     private final S3Presigner presigner;
@@ -141,9 +138,15 @@ public final class S3BlobStore implements BlobStore, Redirects, AutoCloseable {
         }
     }
 
-    /** A presigned GET of the blob; signing is local, so this makes no request and does not check that the blob exists. */
+    /**
+     * A presigned GET of the blob when the settings turn {@linkplain S3Settings#redirects() redirects}
+     * on, else empty; signing is local, so this makes no request and does not check that the blob exists.
+     */
     @Override
     public Optional<URI> redirect(Digest digest, Duration validFor) {
+        if (!settings.redirects()) {
+            return Optional.empty();
+        }
         try {
             return Optional.of(presigner.presignGetObject(p -> p.signatureDuration(validFor)
                     .getObjectRequest(g -> g.bucket(settings.bucket()).key(layout.blobKey(digest)))).url().toURI());
@@ -163,7 +166,8 @@ public final class S3BlobStore implements BlobStore, Redirects, AutoCloseable {
      * this finds none to abort; MinIO expires stale multipart uploads itself
      * ({@code api stale_uploads_expiry}, 24 h by default). The session objects are deleted all the same.
      */
-    public StaleUploads abortUploadsStartedBefore(Instant cutoff) throws IOException {
+    @Override
+    public Removed abortUploadsStartedBefore(Instant cutoff) throws IOException {
         try {
             int aborted = 0;
             for (String prefix : new String[] {layout.uploadsPrefix(), layout.blobsPrefix()}) {
@@ -187,7 +191,7 @@ public final class S3BlobStore implements BlobStore, Redirects, AutoCloseable {
                     deleted++;
                 }
             }
-            return new StaleUploads(aborted, deleted);
+            return new Removed(aborted, deleted);
         } catch (SdkException e) {
             throw S3Errors.io("removal of stale uploads", e);
         }

@@ -25,6 +25,8 @@ import java.util.Objects;
  *                               fails above 5 GiB (distribution#886), so this is at most 5 GiB
  * @param maxConnections         the HTTP connection pool's size; every blob being read holds one until its
  *                               stream is closed
+ * @param redirects              offer presigned GET URLs ({@link S3BlobStore#redirect}), so blob bytes can flow
+ *                               from the bucket and not through the registry; off, the store offers none
  */
 public record S3Settings(
         URI endpoint,
@@ -36,7 +38,8 @@ public record S3Settings(
         String prefix,
         long partSize,
         long multipartCopyThreshold,
-        int maxConnections) {
+        int maxConnections,
+        boolean redirects) {
 
     public static final long MIB = 1024 * 1024;
     public static final long GIB = 1024 * MIB;
@@ -75,42 +78,47 @@ public record S3Settings(
     /** AWS S3 in {@code region}, default credentials, virtual-hosted style, defaults for the rest. */
     public static S3Settings of(String region, String bucket) {
         return new S3Settings(null, region, bucket, null, null, false, "", DEFAULT_PART_SIZE,
-                DEFAULT_MULTIPART_COPY_THRESHOLD, DEFAULT_MAX_CONNECTIONS);
+                DEFAULT_MULTIPART_COPY_THRESHOLD, DEFAULT_MAX_CONNECTIONS, false);
     }
 
     public S3Settings withEndpoint(URI newEndpoint) {
         return new S3Settings(newEndpoint, region, bucket, accessKey, secretKey, pathStyle, prefix, partSize,
-                multipartCopyThreshold, maxConnections);
+                multipartCopyThreshold, maxConnections, redirects);
     }
 
     public S3Settings withCredentials(String newAccessKey, String newSecretKey) {
         return new S3Settings(endpoint, region, bucket, newAccessKey, newSecretKey, pathStyle, prefix, partSize,
-                multipartCopyThreshold, maxConnections);
+                multipartCopyThreshold, maxConnections, redirects);
     }
 
     public S3Settings withPathStyle(boolean newPathStyle) {
         return new S3Settings(endpoint, region, bucket, accessKey, secretKey, newPathStyle, prefix, partSize,
-                multipartCopyThreshold, maxConnections);
+                multipartCopyThreshold, maxConnections, redirects);
     }
 
     public S3Settings withPrefix(String newPrefix) {
         return new S3Settings(endpoint, region, bucket, accessKey, secretKey, pathStyle, newPrefix, partSize,
-                multipartCopyThreshold, maxConnections);
+                multipartCopyThreshold, maxConnections, redirects);
     }
 
     public S3Settings withPartSize(long newPartSize) {
         return new S3Settings(endpoint, region, bucket, accessKey, secretKey, pathStyle, prefix, newPartSize,
-                multipartCopyThreshold, maxConnections);
+                multipartCopyThreshold, maxConnections, redirects);
     }
 
     public S3Settings withMultipartCopyThreshold(long newThreshold) {
         return new S3Settings(endpoint, region, bucket, accessKey, secretKey, pathStyle, prefix, partSize,
-                newThreshold, maxConnections);
+                newThreshold, maxConnections, redirects);
     }
 
     public S3Settings withMaxConnections(int newMaxConnections) {
         return new S3Settings(endpoint, region, bucket, accessKey, secretKey, pathStyle, prefix, partSize,
-                multipartCopyThreshold, newMaxConnections);
+                multipartCopyThreshold, newMaxConnections, redirects);
+    }
+
+    public S3Settings withRedirects(boolean newRedirects) {
+        return new S3Settings(endpoint, region, bucket, accessKey, secretKey, pathStyle, prefix, partSize,
+                multipartCopyThreshold, maxConnections, newRedirects);
     }
 
     /** Never prints the secret key (settings end up in logs and error messages). */
@@ -120,7 +128,8 @@ public record S3Settings(
                 + ", accessKey=" + (accessKey == null ? "(default chain)" : accessKey)
                 + ", secretKey=" + (secretKey == null ? "null" : "****")
                 + ", pathStyle=" + pathStyle + ", prefix=" + prefix + ", partSize=" + partSize
-                + ", multipartCopyThreshold=" + multipartCopyThreshold + ", maxConnections=" + maxConnections + "]";
+                + ", multipartCopyThreshold=" + multipartCopyThreshold + ", maxConnections=" + maxConnections
+                + ", redirects=" + redirects + "]";
     }
 
     private static String normalisePrefix(String prefix) {

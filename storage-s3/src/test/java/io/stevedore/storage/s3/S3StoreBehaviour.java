@@ -7,6 +7,7 @@ import io.stevedore.oci.Digest;
 import io.stevedore.storage.BlobStore;
 import io.stevedore.storage.BlobStoreContract;
 import io.stevedore.storage.DigestMismatchException;
+import io.stevedore.storage.StaleUploads;
 import io.stevedore.storage.UploadIds;
 import io.stevedore.storage.UploadWriter;
 import java.io.ByteArrayInputStream;
@@ -49,7 +50,8 @@ abstract class S3StoreBehaviour extends BlobStoreContract {
 
     @Override
     protected BlobStore newStore() {
-        settings = bucketSettings().withPrefix("test-" + UUID.randomUUID()).withMultipartCopyThreshold(COPY_THRESHOLD);
+        settings = bucketSettings().withPrefix("test-" + UUID.randomUUID()).withMultipartCopyThreshold(COPY_THRESHOLD)
+                .withRedirects(true);
         raw = track(S3Clients.client(settings));
         return openStore();
     }
@@ -355,15 +357,15 @@ abstract class S3StoreBehaviour extends BlobStoreContract {
         assertThat(multipartUploadsOf(first)).hasSize(1);
         assertThat(multipartUploadsOf(second)).hasSize(1);
 
-        S3BlobStore.StaleUploads none = s3Store().abortUploadsStartedBefore(Instant.now().minus(Duration.ofHours(1)));
-        assertThat(none).isEqualTo(new S3BlobStore.StaleUploads(0, 0));
+        StaleUploads.Removed none = s3Store().abortUploadsStartedBefore(Instant.now().minus(Duration.ofHours(1)));
+        assertThat(none).isEqualTo(new StaleUploads.Removed(0, 0));
         assertThat(multipartUploadsOf(first)).hasSize(1);
         assertThat(keysUnderPrefix()).hasSize(3); // three tails
 
-        S3BlobStore.StaleUploads all = s3Store().abortUploadsStartedBefore(Instant.now().plus(Duration.ofHours(1)));
+        StaleUploads.Removed all = s3Store().abortUploadsStartedBefore(Instant.now().plus(Duration.ofHours(1)));
         assertThat(all.objectsDeleted()).isEqualTo(3);
         if (listsMultipartUploadsByPrefix()) {
-            assertThat(all.multipartUploadsAborted()).isEqualTo(2);
+            assertThat(all.uploadsAborted()).isEqualTo(2);
             assertNothingLeftOf(first, second, small);
         }
         assertThat(keysUnderPrefix()).isEmpty();
@@ -377,6 +379,10 @@ abstract class S3StoreBehaviour extends BlobStoreContract {
         byte[] content = randomBytes(100_000, 34);
         Digest digest = put(content);
         URI url = s3Store().redirect(digest, Duration.ofMinutes(5)).orElseThrow();
+        try (S3Presigner presigner = S3Clients.presigner(settings)) {
+            assertThat(new S3BlobStore(raw, presigner, settings.withRedirects(false)).redirect(digest, Duration.ofMinutes(5)))
+                    .as("redirects off: no URL").isEmpty();
+        }
         assertThat(url.toString()).doesNotContain(settings.secretKey());
         try (HttpClient http = HttpClient.newHttpClient()) {
             HttpResponse<byte[]> response = http.send(HttpRequest.newBuilder(url).build(),

@@ -4,7 +4,6 @@ import io.stevedore.oci.Descriptor;
 import io.stevedore.oci.Digest;
 import io.stevedore.oci.InvalidNameException;
 import io.stevedore.oci.RepositoryName;
-import io.stevedore.storage.DigestMismatchException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -179,7 +178,7 @@ public final class RegistryClient implements AutoCloseable {
     /**
      * The blob's bytes as a stream, never held in memory. Redirects are followed, without our
      * credentials when they lead to another host. At the end of the stream the bytes are checked:
-     * a read then throws {@link DigestMismatchException} instead of reporting the end when they
+     * a read then throws {@link BlobDigestMismatchException} instead of reporting the end when they
      * are not the blob asked for.
      */
     public InputStream openBlob(RepositoryName repository, Digest digest) {
@@ -235,7 +234,7 @@ public final class RegistryClient implements AutoCloseable {
             int n;
             try {
                 n = blob.read(buffer);
-            } catch (DigestMismatchException e) {
+            } catch (BlobDigestMismatchException e) {
                 throw new RegistryClientException(e.getMessage(), 200, "DIGEST_INVALID", e);
             } catch (IOException e) {
                 throw new RegistryUnreachableException("download of blob " + digest + " from " + registry + "/"

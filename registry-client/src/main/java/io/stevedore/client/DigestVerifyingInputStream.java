@@ -1,7 +1,6 @@
 package io.stevedore.client;
 
 import io.stevedore.oci.Digest;
-import io.stevedore.storage.DigestMismatchException;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -9,7 +8,7 @@ import java.security.MessageDigest;
 
 /**
  * Passes bytes through while hashing them, and at the end of the stream throws
- * {@link DigestMismatchException} instead of reporting EOF when they are not the expected
+ * {@link BlobDigestMismatchException} instead of reporting EOF when they are not the expected
  * content: a reader never mistakes a corrupted or substituted blob for a finished one.
  */
 final class DigestVerifyingInputStream extends FilterInputStream {
@@ -78,12 +77,12 @@ final class DigestVerifyingInputStream extends FilterInputStream {
         throw new IOException("mark/reset not supported");
     }
 
-    private void verify() throws DigestMismatchException {
+    private void verify() throws BlobDigestMismatchException {
         if (actual == null) {
             actual = Digest.fromMessageDigest(expected.algorithm(), hash);
         }
         if (!actual.equals(expected)) {
-            throw new DigestMismatchException("blob " + what + " arrived with digest " + actual
+            throw new BlobDigestMismatchException("blob " + what + " arrived with digest " + actual
                     + ": the registry served other content", expected, actual);
         }
     }
