@@ -3,16 +3,9 @@ package io.stevedore.registry;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
-import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
-import com.tngtech.archunit.library.dependencies.SliceAssignment;
-import com.tngtech.archunit.library.dependencies.SliceIdentifier;
-import java.util.Set;
-import java.util.TreeSet;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -22,8 +15,7 @@ import org.junit.jupiter.api.Test;
  */
 class ArchitectureTest {
 
-    /** build-service's packages, under either name (io.stevedore.build is being renamed io.stevedore.builder). */
-    private static final String[] BUILD_SERVICE = {"io.stevedore.build..", "io.stevedore.builder.."};
+    private static final String BUILD_SERVICE = "io.stevedore.builder..";
     private static final String[] CONCRETE_STORES = {"io.stevedore.storage.fs..", "io.stevedore.storage.s3.."};
 
     private static final JavaClasses CLASSES = new ClassFileImporter()
@@ -33,7 +25,7 @@ class ArchitectureTest {
 
     @Test
     void buildServiceUsesNeitherTheServerNorStorage() {
-        noClasses().that().resideInAnyPackage(BUILD_SERVICE)
+        noClasses().that().resideInAPackage(BUILD_SERVICE)
                 .should().dependOnClassesThat().resideInAnyPackage("io.stevedore.registry..", "io.stevedore.storage..")
                 .because("build-service talks to the registry over HTTP only (the client and the worker API), "
                         + "so builds and workers run as separate, privileged processes, on other machines too")
@@ -72,7 +64,7 @@ class ArchitectureTest {
 
     @Test
     void theModulesTopLevelPackagesHaveNoCycles() {
-        // io.stevedore.{oci,json,storage,client,registry,build or builder}: core, client, stores
+        // io.stevedore.{oci,json,storage,client,registry,builder}: core, client, stores
         // (storage and its fs and s3 subpackages are one slice here), server, build-service
         slices().matching("io.stevedore.(*)..").should().beFreeOfCycles()
                 .because("modules and the packages they share depend one way only")
@@ -86,22 +78,11 @@ class ArchitectureTest {
                 .check(CLASSES);
     }
 
-    /**
-     * build-service's file-handling packages depend on each other today: context and layers both
-     * ways (ArchiveUnpacker, FileCopier and BuildContext use layers' TarExtraction, Decompression
-     * and PosixMetadata; TarExtraction uses context's FileTrees, RootPaths and
-     * HostileArchiveException), and layers -> host -> sandbox -> context (SecurityXattrs uses
-     * host's SearchPath, HostRequirements sandbox's Binfmt, Sandbox and OverlayMount context's
-     * FileTrees). Until that is untangled they count as one slice here, so the rule still keeps
-     * every other package (dockerfile, engine, cli, worker, ...) out of cycles with them and with
-     * each other. Untangling them: delete FILE_HANDLING and the test fails where a cycle comes back.
-     */
-    private static final Set<String> FILE_HANDLING = Set.of("context", "layers", "host", "sandbox");
-
     @Test
     void buildServicePackagesHaveNoCycles() {
-        slices().assignedFrom(topLevelPackagesUnder("build-service", FILE_HANDLING, "io.stevedore.build", "io.stevedore.builder"))
-                .should().beFreeOfCycles()
+        // files at the bottom, then layers and context, host and sandbox, dockerfile, engine,
+        // and the entry points (cli, worker) on top
+        slices().matching("io.stevedore.builder.(*)..").should().beFreeOfCycles()
                 .because("build-service's packages form layers a newcomer can read one at a time")
                 .check(CLASSES);
     }
@@ -113,30 +94,11 @@ class ArchitectureTest {
                 .check(CLASSES);
     }
 
-    /**
-     * Slices by the package right below any of {@code roots}, the packages in {@code together}
-     * forming one slice; classes elsewhere are in none.
-     */
-    private static SliceAssignment topLevelPackagesUnder(String module, Set<String> together, String... roots) {
-        StringBuilder alternatives = new StringBuilder();
-        for (String root : roots) {
-            alternatives.append(alternatives.isEmpty() ? "" : "|").append(Pattern.quote(root));
-        }
-        Pattern pattern = Pattern.compile("(?:" + alternatives + ")\\.([^.]+)(?:\\..*)?");
-        return new SliceAssignment() {
-            @Override
-            public SliceIdentifier getIdentifierOf(JavaClass javaClass) {
-                Matcher m = pattern.matcher(javaClass.getPackageName());
-                if (!m.matches()) {
-                    return SliceIdentifier.ignore();
-                }
-                return SliceIdentifier.of(together.contains(m.group(1)) ? String.join("+", new TreeSet<>(together)) : m.group(1));
-            }
-
-            @Override
-            public String getDescription() {
-                return module + "'s top-level packages";
-            }
-        };
+    @Test
+    void authPackagesHaveNoCycles() {
+        slices().matching("io.stevedore.registry.auth.(*)..").should().beFreeOfCycles()
+                .because("auth is split by concept (accounts, login, access, tokens, management, audit), each "
+                        + "depending only on the ones below it")
+                .check(CLASSES);
     }
 }
