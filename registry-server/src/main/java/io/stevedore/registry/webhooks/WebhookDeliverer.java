@@ -129,7 +129,7 @@ class WebhookDeliverer implements SmartLifecycle {
                 failed.increment();
             } else {
                 status = "pending";
-                retryAt = now.plus(retryDelay(delivery.attempt()));
+                retryAt = now.plus(retryDelay(delivery.attempt(), settings.retryDelay(), settings.maxRetryDelay()));
             }
             store.recordAttempt(delivery.id(), new DeliveryStore.Attempt(delivery.attempt(), started,
                     outcome.responseCode(), TimeUnit.NANOSECONDS.toMillis(nanos), outcome.error(),
@@ -143,13 +143,13 @@ class WebhookDeliverer implements SmartLifecycle {
         }
     }
 
-    /** The wait after attempt {@code attempt} failed: retry-delay, 3 times longer each time, at most max-retry-delay. */
-    Duration retryDelay(int attempt) {
-        Duration delay = settings.retryDelay();
-        for (int i = 1; i < attempt && delay.compareTo(settings.maxRetryDelay()) < 0; i++) {
+    /** The wait after attempt {@code attempt} (from 1) failed: {@code first}, 3 times longer each time, at most {@code max}. */
+    static Duration retryDelay(int attempt, Duration first, Duration max) {
+        Duration delay = first;
+        for (int i = 1; i < attempt && delay.compareTo(max) < 0; i++) {
             delay = delay.multipliedBy(BACKOFF_FACTOR);
         }
-        return delay.compareTo(settings.maxRetryDelay()) > 0 ? settings.maxRetryDelay() : delay;
+        return delay.compareTo(max) > 0 ? max : delay;
     }
 
     private void await(Duration timeout) throws InterruptedException {

@@ -24,8 +24,13 @@ class WebhookTargets {
 
     private final boolean allowPrivate;
 
+    @org.springframework.beans.factory.annotation.Autowired
     WebhookTargets(RegistryProperties properties) {
-        this.allowPrivate = properties.webhooks().allowPrivateTargets();
+        this(properties.webhooks().allowPrivateTargets());
+    }
+
+    WebhookTargets(boolean allowPrivate) {
+        this.allowPrivate = allowPrivate;
     }
 
     /** The URL, if a webhook may have it. @throws IllegalArgumentException saying why not */

@@ -154,12 +154,15 @@ class WebhooksApi {
         return ResponseEntity.noContent().build();
     }
 
-    /** Queues a {@code ping} event to this webhook alone, enabled or not subscribed to anything in particular. */
+    /** Queues a {@code ping} event to this webhook alone, whatever it subscribes to. */
     @PostMapping("/webhooks/{id}/ping")
     ResponseEntity<Map<String, Object>> ping(HttpServletRequest request, @PathVariable long id) {
         Managed managed = manageable(request, id);
         Webhook webhook = managed.webhook();
         Caller caller = managed.caller();
+        if (!webhook.enabled()) {
+            throw ApiException.conflict("webhook " + id + " is disabled; enable it to ping it");
+        }
         long delivery = transaction.execute(status -> {
             long queued = events.ping(webhook, caller.actor());
             audit(WEBHOOK_PINGED, caller, request, webhook, Map.of("delivery", queued));

@@ -238,6 +238,8 @@ class WebhooksTest extends AuthRegistryTestSupport {
                 "secret", "another secret"), dave.basic()).json();
         assertThat(changed.get("enabled").asBoolean()).isFalse();
         assertThat(changed.has("secret")).isFalse();
+        assertThat(call("POST", "/api/v1/webhooks/" + id + "/ping", null, dave.basic()).status())
+                .as("pinging a disabled webhook").isEqualTo(409);
         assertThat(call("POST", "/api/v1/webhooks", Map.of("namespace", dave.name(), "url", "ftp://example.com/",
                 "events", List.of("push")), dave.basic()).status()).isEqualTo(400);
         assertThat(call("POST", "/api/v1/webhooks", Map.of("namespace", dave.name(), "url", "http://example.com/",
