@@ -7,7 +7,6 @@ import io.stevedore.registry.auth.access.AccessPolicy;
 import io.stevedore.registry.auth.access.Caller;
 import io.stevedore.registry.auth.access.Scope;
 import jakarta.servlet.http.HttpServletRequest;
-import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Component;
 
 /**
@@ -53,13 +52,7 @@ class WebhookAccess {
         try {
             return gate.admit(request, scope);
         } catch (AccessRefused e) {
-            HttpStatus status = switch (e.kind()) {
-                case UNAUTHORIZED -> HttpStatus.UNAUTHORIZED;
-                case DENIED -> HttpStatus.FORBIDDEN;
-                case TOO_MANY_REQUESTS -> HttpStatus.TOO_MANY_REQUESTS;
-            };
-            throw new ApiException(status, e.kind() == AccessRefused.Kind.DENIED && denied != null
-                    ? denied : e.getMessage(), e.headers());
+            throw e.asApiException(denied);
         }
     }
 }
