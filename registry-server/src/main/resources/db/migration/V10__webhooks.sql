@@ -2,10 +2,12 @@
 -- the change they describe), and one delivery per event and webhook, with its attempts.
 
 -- A webhook belongs to a namespace (a user or organization: every repository in it) or to one
--- repository, never both. The secret signs the bodies (HMAC-SHA256), so it is kept as given.
+-- repository, never both. A namespace's webhooks go with it, so whoever takes the name later
+-- does not notify the former owner's URLs. The secret signs the bodies (HMAC-SHA256), so it is
+-- kept as given.
 create table webhooks (
     id          bigserial primary key,
-    namespace   text collate "C",
+    namespace   text collate "C" references namespaces (name) on delete cascade,
     repository  text collate "C",
     url         text not null,
     secret      text not null,

@@ -42,14 +42,13 @@ public record WebhookEvent(String type, String actor, String namespace, String r
 
     /** A tag deleted (its manifest stays). */
     public static WebhookEvent tagDeleted(String actor, String repository, String tag) {
-        return new WebhookEvent(DELETE, actor, namespaceOf(repository), repository,
-                Map.of("target", "tag", "tag", tag));
+        return new WebhookEvent(DELETE, actor, namespaceOf(repository), repository, ordered("target", "tag", "tag", tag));
     }
 
     /** A manifest deleted, with every tag on it. */
     public static WebhookEvent manifestDeleted(String actor, String repository, String digest) {
         return new WebhookEvent(DELETE, actor, namespaceOf(repository), repository,
-                Map.of("target", "manifest", "digest", digest));
+                ordered("target", "manifest", "digest", digest));
     }
 
     /** A whole repository deleted. */
@@ -95,6 +94,14 @@ public record WebhookEvent(String type, String actor, String namespace, String r
         }
         body.putAll(details);
         return Json.MAPPER.writeValueAsString(body);
+    }
+
+    /** Two keys in this order, so payloads keep one key order. */
+    private static Map<String, Object> ordered(String key1, Object value1, String key2, Object value2) {
+        Map<String, Object> map = new LinkedHashMap<>();
+        map.put(key1, value1);
+        map.put(key2, value2);
+        return map;
     }
 
     static String namespaceOf(String repository) {

@@ -5,6 +5,7 @@ import io.stevedore.oci.InvalidNameException;
 import io.stevedore.oci.RepositoryName;
 import io.stevedore.registry.api.ApiException;
 import io.stevedore.registry.auth.access.Caller;
+import io.stevedore.registry.auth.accounts.NamespaceStore;
 import io.stevedore.registry.auth.audit.AuditLog;
 import jakarta.servlet.http.HttpServletRequest;
 import java.security.SecureRandom;
@@ -56,16 +57,18 @@ class WebhooksApi {
 
     private final WebhookAccess access;
     private final WebhookStore webhooks;
+    private final NamespaceStore namespaces;
     private final DeliveryStore deliveries;
     private final WebhookEvents events;
     private final WebhookTargets targets;
     private final AuditLog audit;
     private final TransactionTemplate transaction;
 
-    WebhooksApi(WebhookAccess access, WebhookStore webhooks, DeliveryStore deliveries, WebhookEvents events,
-                WebhookTargets targets, AuditLog audit, TransactionTemplate transaction) {
+    WebhooksApi(WebhookAccess access, WebhookStore webhooks, NamespaceStore namespaces, DeliveryStore deliveries,
+                WebhookEvents events, WebhookTargets targets, AuditLog audit, TransactionTemplate transaction) {
         this.access = access;
         this.webhooks = webhooks;
+        this.namespaces = namespaces;
         this.deliveries = deliveries;
         this.events = events;
         this.targets = targets;
@@ -81,6 +84,9 @@ class WebhooksApi {
         String namespace = body.namespace() == null ? null : namespace(body.namespace());
         String repository = body.repository() == null ? null : repository(body.repository());
         Caller caller = access.mayManage(request, namespace, repository);
+        if (namespace != null && !namespaces.exists(namespace)) {
+            throw ApiException.notFound("no user or organization " + namespace);
+        }
         String url = url(body.url());
         List<String> subscribed = events(body.events());
         boolean generated = body.secret() == null;

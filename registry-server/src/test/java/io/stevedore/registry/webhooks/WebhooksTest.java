@@ -247,6 +247,9 @@ class WebhooksTest extends AuthRegistryTestSupport {
         assertThat(call("POST", "/api/v1/webhooks", Map.of("namespace", dave.name(), "repository", repository,
                 "url", "http://example.com/", "events", List.of("push")), dave.basic()).status()).isEqualTo(400);
         assertThat(auditEntriesOf(dave, "webhook.changed")).hasSize(1);
+        assertThat(call("POST", "/api/v1/webhooks", Map.of("namespace", "nobody-" + UUID.randomUUID(),
+                "url", "http://example.com/", "events", List.of("push")), basic("admin", ADMIN_PASSWORD)).status())
+                .as("a namespace no user or organization has").isEqualTo(404);
         call(204, "DELETE", "/api/v1/webhooks/" + id, null, dave.basic());
         assertThat(call("GET", "/api/v1/webhooks/" + id, null, dave.basic()).status()).isEqualTo(404);
     }
