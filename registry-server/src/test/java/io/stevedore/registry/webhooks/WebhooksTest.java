@@ -171,6 +171,11 @@ class WebhooksTest extends AuthRegistryTestSupport {
             assertThat(receiver.received().getLast().json().get("id").asString())
                     .isEqualTo(requests.getFirst().json().get("id").asString());
 
+            assertThat(send("GET", base + "/actuator/prometheus", null).body())
+                    .contains("stevedore_webhooks_attempts_total{result=\"failure\"}")
+                    .contains("stevedore_webhooks_deliveries_total{status=\"succeeded\"}")
+                    .contains("stevedore_webhooks_latency_seconds_count").contains("stevedore_webhooks_pending");
+
             JsonNode page = call(200, "GET", "/api/v1/webhooks/" + id + "/deliveries?limit=1", null, bob.basic()).json();
             assertThat(page.get("deliveries").get(0).get("id").asLong()).as("newest first").isEqualTo(redeliveryId);
             assertThat(page.get("next").asString()).endsWith("before=" + redeliveryId);
