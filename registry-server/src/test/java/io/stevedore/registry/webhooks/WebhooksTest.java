@@ -26,13 +26,14 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.transaction.support.TransactionTemplate;
 import tools.jackson.databind.JsonNode;
 
 /**
  * Outbound webhooks against a real server of their own (authentication on, retries and timeouts
  * made short) and receivers on 127.0.0.1: signed push, delete, build and ping deliveries, a
- * receiver that fails before it succeeds, redelivery, a registry restart while a delivery is
- * pending, and who may manage webhooks.
+ * receiver that fails before it succeeds, redelivery, a claim lost with its replica, a registry
+ * restart while a delivery is pending, and who may manage webhooks.
  */
 class WebhooksTest extends AuthRegistryTestSupport {
     private static final String ADMIN_PASSWORD = "admin-" + UUID.randomUUID();
@@ -204,6 +205,33 @@ class WebhooksTest extends AuthRegistryTestSupport {
             delivery.get("attempts").forEach(attempts::add);
             assertThat(attempts.getFirst().get("error").asString()).contains("could not connect");
             assertThat(attempts.getLast().get("responseCode").asInt()).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void aDeliveryClaimedByAReplicaThatDiedIsSentWhenItsLeaseRunsOut() throws Exception {
+        try (WebhookReceiver receiver = WebhookReceiver.start()) {
+            TestUser frank = user("frank");
+            long id = call(201, "POST", "/api/v1/webhooks", Map.of("namespace", frank.name(), "url", receiver.url(),
+                    "secret", SECRET, "events", List.of("push")), frank.basic()).json().get("id").asLong();
+            DeliveryStore deliveries = server.getBean(DeliveryStore.class);
+            String digest = "sha256:" + "cd".repeat(32);
+            // What a replica leaves behind when it dies right after claiming: the claim is made in the
+            // event's own transaction, so this server's deliverer cannot take the delivery first.
+            List<DeliveryStore.Claimed> claimed = server.getBean(TransactionTemplate.class).execute(status -> {
+                server.getBean(WebhookEvents.class).record(WebhookEvent.push(frank.name(), frank.name() + "/app", "1",
+                        digest, "application/vnd.oci.image.manifest.v1+json", 400));
+                return deliveries.claim(10, Duration.ofSeconds(2));
+            });
+            assertThat(claimed).anyMatch(c -> c.webhookId() == id);
+
+            WebhookReceiver.Received delivered = receiver.await(type("push"));
+            assertSigned(delivered, SECRET);
+            assertThat(delivered.json().get("digest").asString()).isEqualTo(digest);
+            JsonNode delivery = awaitDelivery(frank, id, d -> d.get("status").asString().equals("succeeded"));
+            assertThat(delivery.get("attempts")).hasSize(1);
+            assertThat(delivery.get("attempts").get(0).get("attempt").asInt()).as("the lost claim was attempt 1")
+                    .isEqualTo(2);
         }
     }
 
