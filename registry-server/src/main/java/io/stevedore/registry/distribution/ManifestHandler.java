@@ -154,7 +154,8 @@ class ManifestHandler {
                 throw manifestUnknown(x, ref);
             }
             audit.recordRepository(ref.isDigest() ? AuditLog.MANIFEST_DELETED : AuditLog.TAG_DELETED,
-                    x.caller().actor(), x.request().getRemoteAddr(), x.repository(), Map.of("reference", ref.toString()));
+                    x.caller().actor(), x.request().getRemoteAddr(), x.repository(),
+                    Map.of("reference", ref.toString()));
             webhooks.record(ref.isDigest()
                     ? WebhookEvent.manifestDeleted(x.caller().actor(), x.repository(), ref.digest().toString())
                     : WebhookEvent.tagDeleted(x.caller().actor(), x.repository(), ref.tag().value()));

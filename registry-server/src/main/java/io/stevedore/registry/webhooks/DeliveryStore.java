@@ -141,7 +141,8 @@ class DeliveryStore {
 
     /** The webhook's deliveries with ids below {@code before} (null: from the newest), newest first. */
     List<Delivery> page(long webhookId, Long before, int limit) {
-        List<Delivery> deliveries = jdbc.sql(DELIVERY + " where d.webhook_id = ? and d.id < ? order by d.id desc limit ?")
+        List<Delivery> deliveries = jdbc.sql(DELIVERY
+                        + " where d.webhook_id = ? and d.id < ? order by d.id desc limit ?")
                 .params(webhookId, before == null ? Long.MAX_VALUE : before, limit)
                 .query((rs, n) -> delivery(rs, List.of())).list();
         return withAttempts(deliveries);
@@ -166,7 +167,7 @@ class DeliveryStore {
                 returning id""").params(webhookId, deliveryId).query(Long.class).optional();
     }
 
-    /** Deletes deliveries that ended before {@code cutoff}, and events nothing delivers any more; how many deliveries. */
+    /** Deletes deliveries that ended before {@code cutoff}, and events no delivery needs; how many deliveries. */
     int deleteEndedBefore(Instant cutoff) {
         int deleted = jdbc.sql("delete from webhook_deliveries where finished_at < ?")
                 .param(Timestamp.from(cutoff)).update();
@@ -178,7 +179,8 @@ class DeliveryStore {
     }
 
     int pending() {
-        return jdbc.sql("select count(*) from webhook_deliveries where status = 'pending'").query(Integer.class).single();
+        return jdbc.sql("select count(*) from webhook_deliveries where status = 'pending'")
+                .query(Integer.class).single();
     }
 
     private static final String DELIVERY = """

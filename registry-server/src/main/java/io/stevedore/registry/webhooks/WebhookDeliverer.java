@@ -143,7 +143,7 @@ class WebhookDeliverer implements SmartLifecycle {
         }
     }
 
-    /** The wait after attempt {@code attempt} (from 1) failed: {@code first}, 3 times longer each time, at most {@code max}. */
+    /** The wait after attempt {@code attempt} (from 1) failed: {@code first}, 3 times longer each time, up to max. */
     static Duration retryDelay(int attempt, Duration first, Duration max) {
         Duration delay = first;
         for (int i = 1; i < attempt && delay.compareTo(max) < 0; i++) {

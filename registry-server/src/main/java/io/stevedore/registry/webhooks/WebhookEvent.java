@@ -42,7 +42,8 @@ public record WebhookEvent(String type, String actor, String namespace, String r
 
     /** A tag deleted (its manifest stays). */
     public static WebhookEvent tagDeleted(String actor, String repository, String tag) {
-        return new WebhookEvent(DELETE, actor, namespaceOf(repository), repository, ordered("target", "tag", "tag", tag));
+        return new WebhookEvent(DELETE, actor, namespaceOf(repository), repository,
+                ordered("target", "tag", "tag", tag));
     }
 
     /** A manifest deleted, with every tag on it. */

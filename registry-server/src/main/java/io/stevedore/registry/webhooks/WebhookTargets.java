@@ -36,7 +36,8 @@ class WebhookTargets {
     /** The URL, if a webhook may have it. @throws IllegalArgumentException saying why not */
     URI check(String url) {
         if (url == null || url.isBlank() || url.length() > MAX_URL) {
-            throw new IllegalArgumentException("url must be an http or https URL of at most " + MAX_URL + " characters");
+            throw new IllegalArgumentException("url must be an http or https URL of at most " + MAX_URL
+                    + " characters");
         }
         URI uri;
         try {

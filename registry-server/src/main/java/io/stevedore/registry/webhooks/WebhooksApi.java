@@ -237,7 +237,8 @@ class WebhooksApi {
         return answer;
     }
 
-    private void audit(String action, Caller caller, HttpServletRequest request, Webhook webhook, Map<String, ?> detail) {
+    private void audit(String action, Caller caller, HttpServletRequest request, Webhook webhook,
+                       Map<String, ?> detail) {
         Map<String, Object> withId = new LinkedHashMap<>();
         withId.put("webhook", webhook.id());
         withId.putAll(detail);

@@ -177,7 +177,8 @@ class WebhooksTest extends AuthRegistryTestSupport {
                     .contains("stevedore_webhooks_deliveries_total{status=\"succeeded\"}")
                     .contains("stevedore_webhooks_latency_seconds_count").contains("stevedore_webhooks_pending");
 
-            JsonNode page = call(200, "GET", "/api/v1/webhooks/" + id + "/deliveries?limit=1", null, bob.basic()).json();
+            JsonNode page = call(200, "GET", "/api/v1/webhooks/" + id + "/deliveries?limit=1", null, bob.basic())
+                    .json();
             assertThat(page.get("deliveries").get(0).get("id").asLong()).as("newest first").isEqualTo(redeliveryId);
             assertThat(page.get("next").asString()).endsWith("before=" + redeliveryId);
         }
@@ -302,7 +303,7 @@ class WebhooksTest extends AuthRegistryTestSupport {
         base = "http://127.0.0.1:" + server.getEnvironment().getProperty("local.server.port");
     }
 
-    /** Stops the registry (its Spring context, the embedded PostgreSQL with it) and starts it again on the same data. */
+    /** Stops the registry (its Spring context, the embedded PostgreSQL with it), then starts it on the same data. */
     private static void restart() {
         server.close();
         start();
@@ -327,7 +328,8 @@ class WebhooksTest extends AuthRegistryTestSupport {
     }
 
     private static TestUser user(String prefix) {
-        TestUser user = new TestUser(prefix + "-" + UUID.randomUUID().toString().substring(0, 8), "pw-" + UUID.randomUUID());
+        TestUser user = new TestUser(prefix + "-" + UUID.randomUUID().toString().substring(0, 8),
+                "pw-" + UUID.randomUUID());
         call(201, "POST", "/api/v1/users", Map.of("username", user.name(), "password", user.password()),
                 basic("admin", ADMIN_PASSWORD));
         return user;
@@ -406,7 +408,8 @@ class WebhooksTest extends AuthRegistryTestSupport {
         assertThat(Math.abs(Instant.now().getEpochSecond() - Long.parseLong(timestamp))).isLessThan(600);
         byte[] timestamped = (timestamp + "." + new String(request.body(), StandardCharsets.UTF_8))
                 .getBytes(StandardCharsets.UTF_8);
-        assertThat(request.header("X-Stevedore-Timestamp-Signature-256")).isEqualTo("sha256=" + hmac(secret, timestamped));
+        assertThat(request.header("X-Stevedore-Timestamp-Signature-256"))
+                .isEqualTo("sha256=" + hmac(secret, timestamped));
     }
 
     private static String hmac(String secret, byte[] content) {
