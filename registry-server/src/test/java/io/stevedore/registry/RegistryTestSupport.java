@@ -94,7 +94,7 @@ public abstract class RegistryTestSupport {
      * With {@code -Dstevedore.test.datasource-url}, the arguments that put a server on that
      * external PostgreSQL; none otherwise (the server then starts its embedded one).
      */
-    static List<String> externalDatasourceArguments() {
+    public static List<String> externalDatasourceArguments() {
         String datasource = System.getProperty("stevedore.test.datasource-url");
         if (datasource == null || datasource.isBlank()) {
             return List.of();

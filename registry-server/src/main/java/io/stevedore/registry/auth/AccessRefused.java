@@ -1,6 +1,8 @@
 package io.stevedore.registry.auth;
 
+import io.stevedore.registry.api.ApiException;
 import java.util.Map;
+import org.springframework.http.HttpStatus;
 
 /**
  * A registry request refused for lack of access; the distribution API answers it with the
@@ -35,5 +37,20 @@ public class AccessRefused extends RuntimeException {
     /** What access was missing, for the error's {@code detail}; or null. */
     public Object detail() {
         return detail;
+    }
+
+    /**
+     * The same refusal as the {@code /api/v1} routes answer it (401, 403 or 429, same headers).
+     *
+     * @param deniedMessage what a 403 says instead of the generic message; null keeps it
+     */
+    public ApiException asApiException(String deniedMessage) {
+        HttpStatus status = switch (kind) {
+            case UNAUTHORIZED -> HttpStatus.UNAUTHORIZED;
+            case DENIED -> HttpStatus.FORBIDDEN;
+            case TOO_MANY_REQUESTS -> HttpStatus.TOO_MANY_REQUESTS;
+        };
+        return new ApiException(status, kind == Kind.DENIED && deniedMessage != null ? deniedMessage : getMessage(),
+                headers);
     }
 }

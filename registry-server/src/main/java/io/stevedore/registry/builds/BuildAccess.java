@@ -1,12 +1,10 @@
 package io.stevedore.registry.builds;
 
-import io.stevedore.registry.api.ApiException;
 import io.stevedore.registry.auth.AccessGate;
 import io.stevedore.registry.auth.AccessRefused;
 import io.stevedore.registry.auth.access.Caller;
 import io.stevedore.registry.auth.access.Scope;
 import jakarta.servlet.http.HttpServletRequest;
-import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Component;
 
 /**
@@ -48,17 +46,7 @@ public class BuildAccess {
         try {
             return gate.admit(request, scope);
         } catch (AccessRefused e) {
-            HttpStatus status = switch (e.kind()) {
-                case UNAUTHORIZED -> HttpStatus.UNAUTHORIZED;
-                case DENIED -> HttpStatus.FORBIDDEN;
-                case TOO_MANY_REQUESTS -> HttpStatus.TOO_MANY_REQUESTS;
-            };
-            String message = e.kind() == AccessRefused.Kind.DENIED && denied != null ? denied : e.getMessage();
-            return rethrow(new ApiException(status, message, e.headers()));
+            throw e.asApiException(denied);
         }
-    }
-
-    private static Caller rethrow(ApiException e) {
-        throw e;
     }
 }

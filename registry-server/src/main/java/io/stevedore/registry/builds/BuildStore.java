@@ -1,6 +1,8 @@
 package io.stevedore.registry.builds;
 
 import io.stevedore.json.Json;
+import io.stevedore.registry.webhooks.WebhookEvent;
+import io.stevedore.registry.webhooks.WebhookEvents;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
@@ -31,10 +33,12 @@ public class BuildStore {
 
     private final JdbcClient jdbc;
     private final TransactionTemplate transaction;
+    private final WebhookEvents webhooks;
 
-    public BuildStore(JdbcClient jdbc, TransactionTemplate transaction) {
+    public BuildStore(JdbcClient jdbc, TransactionTemplate transaction, WebhookEvents webhooks) {
         this.jdbc = jdbc;
         this.transaction = transaction;
+        this.webhooks = webhooks;
     }
 
     /** A lease just taken: the build and its sealed secrets. */
@@ -51,11 +55,25 @@ public class BuildStore {
     }
 
     public long insert(String repository, BuildSpec spec, byte[] sealedSecrets, String submittedBy, String clientAddress) {
-        return jdbc.sql("""
-                insert into builds (repository, spec, secrets, submitted_by, client_address)
-                values (?, cast(? as jsonb), ?, ?, ?) returning id""")
-                .params(repository, Json.MAPPER.writeValueAsString(spec), sealedSecrets, submittedBy, clientAddress)
-                .query(Long.class).single();
+        return transaction.execute(status -> {
+            long id = jdbc.sql("""
+                    insert into builds (repository, spec, secrets, submitted_by, client_address)
+                    values (?, cast(? as jsonb), ?, ?, ?) returning id""")
+                    .params(repository, Json.MAPPER.writeValueAsString(spec), sealedSecrets, submittedBy, clientAddress)
+                    .query(Long.class).single();
+            announce(id);
+            return id;
+        });
+    }
+
+    /** Tells webhooks of the build's status, in the transaction that set it. */
+    private void announce(long id) {
+        find(id).ifPresent(this::announce);
+    }
+
+    private void announce(Build build) {
+        webhooks.record(WebhookEvent.build(build.submittedBy(), build.repository(), build.id(),
+                build.status().wireName(), build.attempt(), build.spec().tags(), build.digest(), build.error()));
     }
 
     public Optional<Build> find(long id) {
@@ -106,7 +124,11 @@ public class BuildStore {
                          where id = ?
                         returning secrets, """ + COLUMNS)
                         .params(worker, interval(leaseTimeout), credentialHash, build.id())
-                        .query((rs, n) -> new Lease(build(rs, n), rs.getBytes("secrets"))).optional();
+                        .query((rs, n) -> new Lease(build(rs, n), rs.getBytes("secrets"))).optional()
+                        .map(lease -> {
+                            announce(lease.build());
+                            return lease;
+                        });
             }
         });
     }
@@ -157,11 +179,17 @@ public class BuildStore {
 
     /** Ends the build as its worker reports; false when the attempt no longer holds the lease. */
     public boolean finish(long id, int attempt, BuildStatus status, String digest, String error) {
-        return jdbc.sql("""
-                update builds set status = ?, digest = ?, error = ?, finished_at = now(), secrets = null,
-                       credential_hash = null, lease_expires_at = null
-                 where id = ? and attempt = ? and status = 'running'""")
-                .params(status.wireName(), digest, error, id, attempt).update() > 0;
+        return Boolean.TRUE.equals(transaction.execute(tx -> {
+            boolean finished = jdbc.sql("""
+                    update builds set status = ?, digest = ?, error = ?, finished_at = now(), secrets = null,
+                           credential_hash = null, lease_expires_at = null
+                     where id = ? and attempt = ? and status = 'running'""")
+                    .params(status.wireName(), digest, error, id, attempt).update() > 0;
+            if (finished) {
+                announce(id);
+            }
+            return finished;
+        }));
     }
 
     private void end(long id, BuildStatus status, String digest, String error) {
@@ -169,6 +197,7 @@ public class BuildStore {
                 update builds set status = ?, digest = ?, error = ?, finished_at = now(), secrets = null,
                        credential_hash = null, lease_expires_at = null
                  where id = ?""").params(status.wireName(), digest, error, id).update();
+        announce(id);
     }
 
     /**

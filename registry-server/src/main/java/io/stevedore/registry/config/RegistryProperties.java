@@ -14,13 +14,15 @@ import org.springframework.util.unit.DataSize;
  * @param storage  which blob store
  * @param auth     authentication and access control
  * @param builds   the remote build queue and its workers
+ * @param webhooks outbound webhooks
  */
 @ConfigurationProperties("registry")
 public record RegistryProperties(@DefaultValue("./data") Path dataDir,
                                  @DefaultValue Storage storage,
                                  @DefaultValue Auth auth,
                                  @DefaultValue EmbeddedPostgres embeddedPostgres,
-                                 @DefaultValue Builds builds) {
+                                 @DefaultValue Builds builds,
+                                 @DefaultValue Webhooks webhooks) {
 
     public enum StorageType { FS, S3 }
 
@@ -121,5 +123,33 @@ public record RegistryProperties(@DefaultValue("./data") Path dataDir,
                          @DefaultValue("30d") Duration logRetention,
                          @DefaultValue("auto") String embeddedWorker,
                          Path workerJar) {
+    }
+
+    /**
+     * Outbound webhooks, delivered from a queue in PostgreSQL by every replica.
+     *
+     * @param connectTimeout       connecting to a receiver
+     * @param readTimeout          waiting for a receiver's response (and reading its first bytes)
+     * @param retryDelay           the wait before the first retry; each later one waits 3 times longer
+     * @param maxRetryDelay        the longest wait between two attempts
+     * @param maxAttempts          a delivery fails for good after this many attempts ...
+     * @param maxAge               ... or once it is this old
+     * @param pollInterval         how often a replica looks for due deliveries (it is also woken at once
+     *                             by its own events)
+     * @param concurrency          deliveries in flight per replica
+     * @param retention            deliveries that ended longer ago are deleted, with their attempts
+     * @param allowPrivateTargets  false: refuse targets that are or resolve to loopback, link-local,
+     *                             private (RFC 1918, fc00::/7) or wildcard addresses
+     */
+    public record Webhooks(@DefaultValue("5s") Duration connectTimeout,
+                           @DefaultValue("10s") Duration readTimeout,
+                           @DefaultValue("10s") Duration retryDelay,
+                           @DefaultValue("1h") Duration maxRetryDelay,
+                           @DefaultValue("10") int maxAttempts,
+                           @DefaultValue("24h") Duration maxAge,
+                           @DefaultValue("1s") Duration pollInterval,
+                           @DefaultValue("8") int concurrency,
+                           @DefaultValue("30d") Duration retention,
+                           @DefaultValue("true") boolean allowPrivateTargets) {
     }
 }

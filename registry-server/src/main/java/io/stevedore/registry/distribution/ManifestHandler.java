@@ -13,6 +13,8 @@ import io.stevedore.registry.metadata.ManifestStore;
 import io.stevedore.registry.metadata.ManifestStore.StoredManifest;
 import io.stevedore.registry.metadata.RepositoryStore;
 import io.stevedore.registry.metadata.TagStore;
+import io.stevedore.registry.webhooks.WebhookEvent;
+import io.stevedore.registry.webhooks.WebhookEvents;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.io.InputStream;
@@ -35,10 +37,12 @@ class ManifestHandler {
     private final TagStore tags;
     private final TransactionTemplate transaction;
     private final AuditLog audit;
+    private final WebhookEvents webhooks;
 
     ManifestHandler(RepositoryStore repositories, BlobRecordStore blobs, ManifestStore manifests, TagStore tags,
-                    TransactionTemplate transaction, AuditLog audit) {
+                    TransactionTemplate transaction, AuditLog audit, WebhookEvents webhooks) {
         this.audit = audit;
+        this.webhooks = webhooks;
         this.repositories = repositories;
         this.blobs = blobs;
         this.manifests = manifests;
@@ -87,6 +91,8 @@ class ManifestHandler {
             // In the push's transaction: one more statement, no more round trips, and no entry for a push that failed.
             audit.recordRepository(AuditLog.MANIFEST_PUSHED, x.caller().actor(), x.request().getRemoteAddr(),
                     x.repository(), Map.of("reference", ref.toString(), "digest", digest.toString()));
+            webhooks.record(WebhookEvent.push(x.caller().actor(), x.repository(), ref.isDigest() ? null
+                    : ref.tag().value(), digest.toString(), manifest.mediaType(), content.length));
         });
         x.status(HttpServletResponse.SC_CREATED);
         x.header("Location", "/v2/" + x.repository() + "/manifests/" + digest);
@@ -140,14 +146,20 @@ class ManifestHandler {
     /** Deleting by digest removes the manifest and its tags; by tag, only the tag. */
     void delete(Exchange x) {
         Reference ref = reference(x, ErrorCode.MANIFEST_UNKNOWN);
-        boolean deleted = ref.isDigest()
-                ? manifests.delete(x.repository(), ref.digest())
-                : tags.delete(x.repository(), ref.tag().value());
-        if (!deleted) {
-            throw manifestUnknown(x, ref);
-        }
-        audit.recordRepository(ref.isDigest() ? AuditLog.MANIFEST_DELETED : AuditLog.TAG_DELETED,
-                x.caller().actor(), x.request().getRemoteAddr(), x.repository(), Map.of("reference", ref.toString()));
+        transaction.executeWithoutResult(status -> {
+            boolean deleted = ref.isDigest()
+                    ? manifests.delete(x.repository(), ref.digest())
+                    : tags.delete(x.repository(), ref.tag().value());
+            if (!deleted) {
+                throw manifestUnknown(x, ref);
+            }
+            audit.recordRepository(ref.isDigest() ? AuditLog.MANIFEST_DELETED : AuditLog.TAG_DELETED,
+                    x.caller().actor(), x.request().getRemoteAddr(), x.repository(),
+                    Map.of("reference", ref.toString()));
+            webhooks.record(ref.isDigest()
+                    ? WebhookEvent.manifestDeleted(x.caller().actor(), x.repository(), ref.digest().toString())
+                    : WebhookEvent.tagDeleted(x.caller().actor(), x.repository(), ref.tag().value()));
+        });
         x.status(HttpServletResponse.SC_ACCEPTED);
         x.response().setContentLength(0);
     }
