@@ -14,13 +14,15 @@ import org.springframework.util.unit.DataSize;
  * @param storage  which blob store
  * @param auth     authentication and access control
  * @param builds   the remote build queue and its workers
+ * @param images   the image management API (export, import)
  */
 @ConfigurationProperties("registry")
 public record RegistryProperties(@DefaultValue("./data") Path dataDir,
                                  @DefaultValue Storage storage,
                                  @DefaultValue Auth auth,
                                  @DefaultValue EmbeddedPostgres embeddedPostgres,
-                                 @DefaultValue Builds builds) {
+                                 @DefaultValue Builds builds,
+                                 @DefaultValue Images images) {
 
     public enum StorageType { FS, S3 }
 
@@ -121,5 +123,9 @@ public record RegistryProperties(@DefaultValue("./data") Path dataDir,
                          @DefaultValue("30d") Duration logRetention,
                          @DefaultValue("auto") String embeddedWorker,
                          Path workerJar) {
+    }
+
+    /** @param maxImportSize the largest image tar {@code POST /api/v1/images/.../import} accepts */
+    public record Images(@DefaultValue("10GB") DataSize maxImportSize) {
     }
 }
