@@ -7,7 +7,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.springframework.stereotype.Component;
 import tools.jackson.databind.JsonNode;
 
@@ -85,7 +84,7 @@ class TagListing {
         if (config == null || config.size() > Images.MAX_CONFIG_BYTES || !config.mediaType().contains("config")) {
             return null;
         }
-        return Optional.ofNullable(images.config(image)).orElse(null);
+        return images.config(image);
     }
 
     private static String text(JsonNode node, String field) {
