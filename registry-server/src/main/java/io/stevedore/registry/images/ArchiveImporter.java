@@ -181,7 +181,7 @@ class ArchiveImporter {
                     entries.put(name, stage(name, reader.data()));
                 }
             }
-        } catch (ArchiveReader.Malformed | EOFException e) {
+        } catch (ArchiveReader.Malformed | EOFException | java.util.zip.ZipException e) {
             throw refusal(e.getMessage());
         }
     }

@@ -237,7 +237,8 @@ class ImagesApi {
     }
 
     /** Imports a {@code docker save} or OCI layout tar; see {@link ArchiveImporter}. */
-    @PostMapping(path = "/{*path}", consumes = {"application/x-tar", "application/octet-stream"})
+    @PostMapping(path = "/{*path}", consumes = {"application/x-tar", "application/gzip", "application/x-gzip",
+            "application/octet-stream"})
     ResponseEntity<Map<String, Object>> importArchive(HttpServletRequest request, @PathVariable String path,
                                                       @RequestParam(required = false) String tag) throws IOException {
         Matcher m = ACTION.matcher(path);
@@ -250,7 +251,7 @@ class ImagesApi {
             throw tooLarge();
         }
         List<ArchiveImporter.ImportedImage> imported = importer.importArchive(
-                new Limited(request.getInputStream(), maxImportSize), repository, tag == null ? null : validTag(tag),
+                uncompressed(new Limited(request.getInputStream(), maxImportSize)), repository, tag == null ? null : validTag(tag),
                 image -> audit.recordRepository(IMAGE_IMPORTED, caller.actor(), request.getRemoteAddr(),
                         repository.value(), Map.of("reference", image.tag() == null ? image.digest() : image.tag(),
                                 "digest", image.digest())));
@@ -330,6 +331,22 @@ class ImagesApi {
     private ApiException tooLarge() {
         return new ApiException(HttpStatus.PAYLOAD_TOO_LARGE, "the archive is larger than the " + maxImportSize
                 + " bytes this registry imports (registry.images.max-import-size)");
+    }
+
+    /**
+     * The archive, gunzipped if it is gzipped ({@code docker save | gzip}, which {@code docker load}
+     * accepts too); the limit then applies to the uncompressed bytes as well, against gzip bombs.
+     */
+    private InputStream uncompressed(InputStream body) throws IOException {
+        java.io.BufferedInputStream buffered = new java.io.BufferedInputStream(body, 64 * 1024);
+        buffered.mark(2);
+        int first = buffered.read();
+        int second = buffered.read();
+        buffered.reset();
+        if (first == 0x1f && second == 0x8b) {
+            return new Limited(new java.util.zip.GZIPInputStream(buffered, 64 * 1024), maxImportSize);
+        }
+        return buffered;
     }
 
     /** Fails the import once more than the limit has arrived. */

@@ -2,6 +2,7 @@ package io.stevedore.registry.e2e;
 
 import static io.stevedore.registry.e2e.Processes.check;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.stevedore.json.Json;
 import io.stevedore.registry.RegistryTestSupport;
@@ -23,6 +24,7 @@ import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.apache.commons.compress.archivers.tar.TarConstants;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
@@ -38,6 +40,12 @@ class ImagesApiE2ETest extends RegistryTestSupport {
     Path work;
 
     private final List<String> dockerImages = new ArrayList<>();
+
+    @BeforeEach
+    void openRegistry() {
+        assumeTrue(registryAccount() == null,
+                "calls the API without credentials; ImagesApiAccessTest covers authentication");
+    }
 
     @AfterEach
     void removeDockerImages() {
@@ -202,14 +210,39 @@ class ImagesApiE2ETest extends RegistryTestSupport {
             }
         }
 
-        // and back in: the OCI layout import keeps the digests
+        // and back in, gzipped: the OCI layout import keeps the digests
         String reimported = repository + "-again";
         HttpResponse<String> imported = http().send(HttpRequest.newBuilder(url("/api/v1/images/" + reimported
-                        + "/import")).header("Content-Type", "application/x-tar")
-                .POST(HttpRequest.BodyPublishers.ofFile(tar)).build(), HttpResponse.BodyHandlers.ofString());
+                        + "/import")).header("Content-Type", "application/gzip")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(BusyboxImages.gzip(Files.readAllBytes(tar)))).build(),
+                HttpResponse.BodyHandlers.ofString());
         assertThat(imported.statusCode()).as(imported.body()).isEqualTo(201);
         assertThat(check("skopeo", "inspect", "--raw", "--tls-verify=false",
                 "docker://" + registryHost() + "/" + reimported + ":1").stdout()).isEqualTo(index.content());
+    }
+
+    @Test
+    void dockerArchiveExportOfAnIndexTakesThePlatformAskedFor() throws Exception {
+        Processes.assumeInstalled("skopeo", "skopeo");
+        BusyboxImages.Layout layout = BusyboxImages.multiPlatformLayout(work.resolve("layout"));
+        String repository = "e2e/platform-export-" + RegistryHttp.randomSuffix();
+        check("skopeo", "copy", "--all", "--dest-tls-verify=false", layout.reference(BusyboxImages.INDEX),
+                "docker://" + registryHost() + "/" + repository + ":1");
+        for (String platform : List.of(BusyboxImages.AMD64, BusyboxImages.ARM64)) {
+            Path tar = work.resolve(platform + ".tar");
+            HttpResponse<Path> export = http().send(get("/api/v1/images/" + repository
+                    + "/manifests/1/export?platform=linux/" + platform), HttpResponse.BodyHandlers.ofFile(tar));
+            assertThat(export.statusCode()).isEqualTo(200);
+            JsonNode manifest = Json.MAPPER.readTree(check("tar", "-xOf", tar.toString(), "manifest.json").stdout());
+            JsonNode config = Json.MAPPER.readTree(check("tar", "-xOf", tar.toString(),
+                    manifest.get(0).get("Config").asString()).stdout());
+            assertThat(config.get("architecture").asString()).isEqualTo(platform);
+            assertThat(manifest.get(0).get("RepoTags").get(0).asString()).isEqualTo(repository + ":1");
+        }
+        HttpResponse<String> missing = http().send(get("/api/v1/images/" + repository
+                + "/manifests/1/export?platform=linux/s390x"), HttpResponse.BodyHandlers.ofString());
+        assertThat(missing.statusCode()).isEqualTo(404);
+        assertThat(missing.body()).contains("linux/amd64", "linux/arm64");
     }
 
     @Test
