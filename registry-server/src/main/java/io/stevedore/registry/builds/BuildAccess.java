@@ -6,7 +6,6 @@ import io.stevedore.registry.auth.AccessRefused;
 import io.stevedore.registry.auth.access.Caller;
 import io.stevedore.registry.auth.access.Scope;
 import jakarta.servlet.http.HttpServletRequest;
-import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Component;
 
 /**
@@ -48,17 +47,7 @@ public class BuildAccess {
         try {
             return gate.admit(request, scope);
         } catch (AccessRefused e) {
-            HttpStatus status = switch (e.kind()) {
-                case UNAUTHORIZED -> HttpStatus.UNAUTHORIZED;
-                case DENIED -> HttpStatus.FORBIDDEN;
-                case TOO_MANY_REQUESTS -> HttpStatus.TOO_MANY_REQUESTS;
-            };
-            String message = e.kind() == AccessRefused.Kind.DENIED && denied != null ? denied : e.getMessage();
-            return rethrow(new ApiException(status, message, e.headers()));
+            throw e.toApiException(denied);
         }
-    }
-
-    private static Caller rethrow(ApiException e) {
-        throw e;
     }
 }

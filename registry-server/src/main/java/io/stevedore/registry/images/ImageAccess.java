@@ -53,13 +53,7 @@ class ImageAccess {
         try {
             return gate.admit(request, scope);
         } catch (AccessRefused e) {
-            HttpStatus status = switch (e.kind()) {
-                case UNAUTHORIZED -> HttpStatus.UNAUTHORIZED;
-                case DENIED -> HttpStatus.FORBIDDEN;
-                case TOO_MANY_REQUESTS -> HttpStatus.TOO_MANY_REQUESTS;
-            };
-            String message = e.kind() == AccessRefused.Kind.DENIED && denied != null ? denied : e.getMessage();
-            throw new ApiException(status, message, e.headers());
+            throw e.toApiException(denied);
         }
     }
 }

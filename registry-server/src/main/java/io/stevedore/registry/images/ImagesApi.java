@@ -5,6 +5,7 @@ import io.stevedore.oci.Reference;
 import io.stevedore.oci.RepositoryName;
 import io.stevedore.oci.Tag;
 import io.stevedore.registry.api.ApiException;
+import io.stevedore.registry.api.RequestBodies;
 import io.stevedore.registry.auth.access.Caller;
 import io.stevedore.registry.auth.access.ReadableRepositories;
 import io.stevedore.registry.auth.audit.AuditLog;
@@ -13,7 +14,6 @@ import io.stevedore.registry.metadata.ManifestStore;
 import io.stevedore.registry.metadata.TagStore;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URLEncoder;
@@ -251,7 +251,7 @@ class ImagesApi {
             throw tooLarge();
         }
         List<ArchiveImporter.ImportedImage> imported = importer.importArchive(
-                uncompressed(new Limited(request.getInputStream(), maxImportSize)), repository, tag == null ? null : validTag(tag),
+                limited(RequestBodies.decompressed(limited(request.getInputStream()))), repository, tag == null ? null : validTag(tag),
                 image -> audit.recordRepository(IMAGE_IMPORTED, caller.actor(), request.getRemoteAddr(),
                         repository.value(), Map.of("reference", image.tag() == null ? image.digest() : image.tag(),
                                 "digest", image.digest())));
@@ -328,59 +328,13 @@ class ImagesApi {
         return URLEncoder.encode(value, StandardCharsets.UTF_8);
     }
 
+    /** Applied to the body and, when gzipped, to what it inflates to (against gzip bombs). */
+    private InputStream limited(InputStream body) {
+        return RequestBodies.limited(body, maxImportSize, "the archive", "registry.images.max-import-size");
+    }
+
     private ApiException tooLarge() {
         return new ApiException(HttpStatus.PAYLOAD_TOO_LARGE, "the archive is larger than the " + maxImportSize
                 + " bytes this registry imports (registry.images.max-import-size)");
-    }
-
-    /**
-     * The archive, gunzipped if it is gzipped ({@code docker save | gzip}, which {@code docker load}
-     * accepts too); the limit then applies to the uncompressed bytes as well, against gzip bombs.
-     */
-    private InputStream uncompressed(InputStream body) throws IOException {
-        java.io.BufferedInputStream buffered = new java.io.BufferedInputStream(body, 64 * 1024);
-        buffered.mark(2);
-        int first = buffered.read();
-        int second = buffered.read();
-        buffered.reset();
-        if (first == 0x1f && second == 0x8b) {
-            return new Limited(new java.util.zip.GZIPInputStream(buffered, 64 * 1024), maxImportSize);
-        }
-        return buffered;
-    }
-
-    /** Fails the import once more than the limit has arrived. */
-    private final class Limited extends FilterInputStream {
-        private long left;
-
-        Limited(InputStream in, long limit) {
-            super(in);
-            this.left = limit;
-        }
-
-        @Override
-        public int read() throws IOException {
-            int b = super.read();
-            if (b >= 0 && --left < 0) {
-                throw tooLarge();
-            }
-            return b;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            int n = super.read(b, off, len);
-            if (n > 0 && (left -= n) < 0) {
-                throw tooLarge();
-            }
-            return n;
-        }
-
-        @Override
-        public long skip(long n) throws IOException {
-            int length = (int) Math.min(n, 64 * 1024);
-            int read = read(new byte[length], 0, length); // counted like any other read
-            return Math.max(read, 0);
-        }
     }
 }
