@@ -9,26 +9,25 @@ import io.stevedore.storage.BlobStore;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.springframework.stereotype.Component;
 
 /**
  * Writes images as tar archives, streaming every blob from the blob store into the tar as it is
- * read (nothing but a copy buffer in memory): a {@code docker save} archive that {@code docker
- * load} accepts, or an OCI image layout. Layers go into a docker archive as stored (compressed):
- * {@code docker load} decompresses {@code layer.tar} whatever its compression.
+ * read (nothing but a copy buffer in memory, see {@link TarStream}): a {@code docker save}
+ * archive that {@code docker load} accepts, or an OCI image layout. Layers go into a docker
+ * archive as stored (compressed): {@code docker load} decompresses {@code layer.tar} whatever its
+ * compression.
  */
 @Component
 class ArchiveExporter {
     static final String REF_NAME = "org.opencontainers.image.ref.name";
-    private static final int BUFFER = 256 * 1024;
 
     private final BlobStore blobs;
     private final Images images;
@@ -54,7 +53,7 @@ class ArchiveExporter {
      * @param repoTag {@code name:tag} that {@code docker load} tags the image with, or null
      */
     void dockerArchive(Images.Loaded image, String repoTag, OutputStream out) throws IOException {
-        TarArchiveOutputStream tar = tar(out);
+        TarStream tar = new TarStream(out);
         Descriptor config = image.manifest().config();
         String configName = config.digest().hex() + ".json";
         blob(tar, configName, config);
@@ -63,7 +62,7 @@ class ArchiveExporter {
         for (Descriptor layer : image.manifest().layers()) {
             String name = layer.digest().hex() + "/layer.tar";
             if (written.add(layer.digest())) {
-                directory(tar, layer.digest().hex() + "/");
+                tar.directory(layer.digest().hex() + "/");
                 blob(tar, name, layer);
             }
             layerNames.add(name);
@@ -72,15 +71,14 @@ class ArchiveExporter {
         entry.put("Config", configName);
         entry.put("RepoTags", repoTag == null ? List.of() : List.of(repoTag));
         entry.put("Layers", layerNames);
-        file(tar, "manifest.json", Json.MAPPER.writeValueAsBytes(List.of(entry)));
+        tar.file("manifest.json", Json.MAPPER.writeValueAsBytes(List.of(entry)));
         if (repoTag != null && !image.manifest().layers().isEmpty()) {
             int colon = repoTag.lastIndexOf(':');
             String top = image.manifest().layers().getLast().digest().hex();
-            file(tar, "repositories", Json.MAPPER.writeValueAsBytes(
+            tar.file("repositories", Json.MAPPER.writeValueAsBytes(
                     Map.of(repoTag.substring(0, colon), Map.of(repoTag.substring(colon + 1), top))));
         }
         tar.finish();
-        tar.flush();
     }
 
     /**
@@ -89,9 +87,9 @@ class ArchiveExporter {
      * {@code blobs/}. An index keeps all its platforms.
      */
     void ociLayout(Images.Loaded top, String tag, OutputStream out) throws IOException {
-        TarArchiveOutputStream tar = tar(out);
-        file(tar, "oci-layout", "{\"imageLayoutVersion\":\"1.0.0\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
-        directory(tar, "blobs/");
+        TarStream tar = new TarStream(out);
+        tar.file("oci-layout", "{\"imageLayoutVersion\":\"1.0.0\"}".getBytes(StandardCharsets.UTF_8));
+        tar.directory("blobs/");
         Set<String> directories = new HashSet<>();
         Set<Digest> written = new HashSet<>();
         List<Images.Loaded> manifests = new ArrayList<>();
@@ -103,9 +101,9 @@ class ArchiveExporter {
             requireExportable(manifest);
             if (written.add(manifest.digest())) {
                 if (directories.add(manifest.digest().algorithm())) {
-                    directory(tar, "blobs/" + manifest.digest().algorithm() + "/");
+                    tar.directory("blobs/" + manifest.digest().algorithm() + "/");
                 }
-                file(tar, blobPath(manifest.digest()), manifest.content());
+                tar.file(blobPath(manifest.digest()), manifest.content());
             }
             List<Descriptor> blobsOfManifest = new ArrayList<>();
             if (manifest.manifest().config() != null) {
@@ -115,7 +113,7 @@ class ArchiveExporter {
             for (Descriptor blob : blobsOfManifest) {
                 if (written.add(blob.digest())) {
                     if (directories.add(blob.digest().algorithm())) {
-                        directory(tar, "blobs/" + blob.digest().algorithm() + "/");
+                        tar.directory("blobs/" + blob.digest().algorithm() + "/");
                     }
                     blob(tar, blobPath(blob.digest()), blob);
                 }
@@ -132,60 +130,18 @@ class ArchiveExporter {
         index.put("schemaVersion", 2);
         index.put("mediaType", MediaTypes.OCI_INDEX);
         index.put("manifests", List.of(descriptor));
-        file(tar, "index.json", Json.MAPPER.writeValueAsBytes(index));
+        tar.file("index.json", Json.MAPPER.writeValueAsBytes(index));
         tar.finish();
-        tar.flush();
     }
 
     private static String blobPath(Digest digest) {
         return "blobs/" + digest.algorithm() + "/" + digest.hex();
     }
 
-    private static TarArchiveOutputStream tar(OutputStream out) {
-        TarArchiveOutputStream tar = new TarArchiveOutputStream(out);
-        tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
-        tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
-        return tar;
-    }
-
     /** Streams the blob into the tar; its size comes from the descriptor and the tar refuses any other. */
-    private void blob(TarArchiveOutputStream tar, String name, Descriptor blob) throws IOException {
-        TarArchiveEntry entry = entry(name, blob.size());
-        tar.putArchiveEntry(entry);
+    private void blob(TarStream tar, String name, Descriptor blob) throws IOException {
         try (InputStream in = blobs.read(blob.digest(), 0)) {
-            byte[] buffer = new byte[BUFFER];
-            long left = blob.size();
-            int n;
-            while (left > 0 && (n = in.read(buffer, 0, (int) Math.min(buffer.length, left))) > 0) {
-                tar.write(buffer, 0, n);
-                left -= n;
-            }
-            if (left > 0) {
-                throw new IOException("blob " + blob.digest() + " ended " + left + " bytes short of its size");
-            }
+            tar.file(name, blob.size(), in);
         }
-        tar.closeArchiveEntry();
-    }
-
-    private static void file(TarArchiveOutputStream tar, String name, byte[] content) throws IOException {
-        tar.putArchiveEntry(entry(name, content.length));
-        tar.write(content);
-        tar.closeArchiveEntry();
-    }
-
-    private static void directory(TarArchiveOutputStream tar, String name) throws IOException {
-        TarArchiveEntry entry = new TarArchiveEntry(name);
-        entry.setMode(0755 | 040000);
-        entry.setModTime(0);
-        tar.putArchiveEntry(entry);
-        tar.closeArchiveEntry();
-    }
-
-    private static TarArchiveEntry entry(String name, long size) {
-        TarArchiveEntry entry = new TarArchiveEntry(name);
-        entry.setSize(size);
-        entry.setMode(0644 | 0100000);
-        entry.setModTime(0);
-        return entry;
     }
 }
