@@ -20,6 +20,7 @@ import java.io.ByteArrayInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.SequenceInputStream;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.util.ArrayList;
@@ -76,22 +77,29 @@ class ArchiveImporter {
     record ImportedImage(String tag, String digest, String mediaType) {
     }
 
-    /** One file of the archive: hashed, and either in memory or in an open upload session. */
+    /**
+     * One file of the archive: hashed, and either in memory or in an upload session of the blob
+     * store, closed between staging and commit so that a large archive holds no file or
+     * connection per entry (the session is reopened with the state its store returned).
+     */
     private static final class Staged {
         final String name;
         final Digest digest;
         final long size;
         final byte[] content;
-        final UploadWriter writer;
+        final String uploadId;
+        final String uploadState;
         final boolean gzip;
         boolean committed;
 
-        Staged(String name, Digest digest, long size, byte[] content, UploadWriter writer, boolean gzip) {
+        Staged(String name, Digest digest, long size, byte[] content, String uploadId, String uploadState,
+               boolean gzip) {
             this.name = name;
             this.digest = digest;
             this.size = size;
             this.content = content;
-            this.writer = writer;
+            this.uploadId = uploadId;
+            this.uploadState = uploadState;
             this.gzip = gzip;
         }
     }
@@ -139,9 +147,9 @@ class ArchiveImporter {
             return imported;
         } finally {
             for (Staged staged : entries.values()) {
-                if (staged.writer != null && !staged.committed) {
+                if (staged.uploadId != null && !staged.committed) {
                     try {
-                        staged.writer.cancel();
+                        store.upload(staged.uploadId, staged.uploadState).cancel();
                     } catch (IOException | RuntimeException e) {
                         // the store's stale-upload cleanup takes what is left
                     }
@@ -175,7 +183,7 @@ class ArchiveImporter {
                     if (content.length < entry.size()) {
                         throw new EOFException("the archive ends inside " + entry.name());
                     }
-                    entries.put(name, new Staged(name, Digest.sha256(content), content.length, content, null,
+                    entries.put(name, new Staged(name, Digest.sha256(content), content.length, content, null, null,
                             isGzip(content)));
                 } else {
                     entries.put(name, stage(name, reader.data()));
@@ -222,15 +230,17 @@ class ArchiveImporter {
 
     private Staged stage(String name, InputStream data) throws IOException {
         MessageDigest sha256 = Digest.newMessageDigest("sha256");
-        UploadWriter writer = store.upload(UploadIds.newId());
+        String uploadId = UploadIds.newId();
+        UploadWriter writer = store.upload(uploadId);
         try {
             byte[] head = new byte[2];
             InputStream hashed = new DigestInputStream(data, sha256);
             int headLength = hashed.readNBytes(head, 0, 2);
-            long size = writer.append(new java.io.SequenceInputStream(new ByteArrayInputStream(head, 0, headLength),
-                    hashed));
-            return new Staged(name, Digest.fromMessageDigest("sha256", sha256), size, null, writer,
-                    headLength == 2 && isGzip(head));
+            long size = writer.append(new SequenceInputStream(new ByteArrayInputStream(head, 0, headLength), hashed));
+            Staged staged = new Staged(name, Digest.fromMessageDigest("sha256", sha256), size, null, uploadId,
+                    writer.state(), headLength == 2 && isGzip(head));
+            writer.close();
+            return staged;
         } catch (IOException | RuntimeException e) {
             writer.cancel();
             throw e;
@@ -245,8 +255,10 @@ class ArchiveImporter {
         if (blob.committed) {
             return;
         }
-        if (blob.writer != null) {
-            blob.writer.commit(blob.digest);
+        if (blob.uploadId != null) {
+            try (UploadWriter writer = store.upload(blob.uploadId, blob.uploadState)) {
+                writer.commit(blob.digest);
+            }
         } else if (store.stat(blob.digest).isEmpty()) {
             try (UploadWriter writer = store.upload(UploadIds.newId())) {
                 writer.append(new ByteArrayInputStream(blob.content));
