@@ -2,12 +2,11 @@ package io.stevedore.registry.builds;
 
 import io.stevedore.oci.Digest;
 import io.stevedore.registry.api.ApiException;
+import io.stevedore.registry.api.RequestBodies;
 import io.stevedore.storage.BlobNotFoundException;
 import io.stevedore.storage.BlobStore;
 import io.stevedore.storage.UploadIds;
 import io.stevedore.storage.UploadWriter;
-import java.io.BufferedInputStream;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -20,10 +19,8 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.zip.GZIPInputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
-import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Component;
 
 /**
@@ -49,7 +46,8 @@ class BuildContexts {
         MessageDigest sha256 = Digest.newMessageDigest("sha256");
         UploadWriter writer = blobs.upload(UploadIds.newId());
         try (writer) {
-            writer.append(new DigestInputStream(new LimitedInputStream(body, maxBytes), sha256));
+            writer.append(new DigestInputStream(RequestBodies.limited(body, maxBytes, "the build context",
+                    "registry.builds.max-context-size"), sha256));
             Digest digest = Digest.fromMessageDigest("sha256", sha256);
             writer.commit(digest);
             return digest;
@@ -74,7 +72,8 @@ class BuildContexts {
     void inspect(Digest context, String dockerfile, String target) {
         String dockerfileText = null;
         boolean found = false;
-        try (InputStream raw = open(context); TarArchiveInputStream tar = new TarArchiveInputStream(decompressed(raw))) {
+        try (InputStream raw = open(context);
+             TarArchiveInputStream tar = new TarArchiveInputStream(RequestBodies.decompressed(raw))) {
             Set<String> names = new HashSet<>();
             TarArchiveEntry entry;
             while ((entry = tar.getNextEntry()) != null) {
@@ -172,49 +171,4 @@ class BuildContexts {
         return ApiException.badRequest("the context archive has a hostile entry " + entry + ": " + why);
     }
 
-    private static InputStream decompressed(InputStream raw) throws IOException {
-        BufferedInputStream in = new BufferedInputStream(raw, 65536);
-        in.mark(2);
-        int first = in.read();
-        int second = in.read();
-        in.reset();
-        return first == 0x1f && second == 0x8b ? new GZIPInputStream(in, 65536) : in;
-    }
-
-    /** Fails the upload once more than the limit has arrived, before storing more. */
-    private static final class LimitedInputStream extends FilterInputStream {
-        private final long limit;
-        private long count;
-
-        LimitedInputStream(InputStream in, long limit) {
-            super(in);
-            this.limit = limit;
-        }
-
-        @Override
-        public int read() throws IOException {
-            int b = super.read();
-            if (b >= 0) {
-                count(1);
-            }
-            return b;
-        }
-
-        @Override
-        public int read(byte[] buffer, int offset, int length) throws IOException {
-            int n = super.read(buffer, offset, length);
-            if (n > 0) {
-                count(n);
-            }
-            return n;
-        }
-
-        private void count(long n) {
-            count += n;
-            if (count > limit) {
-                throw new ApiException(HttpStatus.PAYLOAD_TOO_LARGE, "the build context is larger than the "
-                        + limit + " bytes this registry accepts (registry.builds.max-context-size)");
-            }
-        }
-    }
 }

@@ -15,6 +15,7 @@ import org.springframework.util.unit.DataSize;
  * @param auth     authentication and access control
  * @param builds   the remote build queue and its workers
  * @param webhooks outbound webhooks
+ * @param images   the image management API (export, import)
  */
 @ConfigurationProperties("registry")
 public record RegistryProperties(@DefaultValue("./data") Path dataDir,
@@ -22,7 +23,8 @@ public record RegistryProperties(@DefaultValue("./data") Path dataDir,
                                  @DefaultValue Auth auth,
                                  @DefaultValue EmbeddedPostgres embeddedPostgres,
                                  @DefaultValue Builds builds,
-                                 @DefaultValue Webhooks webhooks) {
+                                 @DefaultValue Webhooks webhooks,
+                                 @DefaultValue Images images) {
 
     public enum StorageType { FS, S3 }
 
@@ -151,5 +153,7 @@ public record RegistryProperties(@DefaultValue("./data") Path dataDir,
                            @DefaultValue("8") int concurrency,
                            @DefaultValue("30d") Duration retention,
                            @DefaultValue("true") boolean allowPrivateTargets) {
+    /** @param maxImportSize the largest image tar {@code POST /api/v1/images/.../import} accepts */
+    public record Images(@DefaultValue("10GB") DataSize maxImportSize) {
     }
 }

@@ -39,18 +39,25 @@ public class ReadableRepositories {
      * names. Who the caller is gets looked up once, here, not for every page.
      */
     public Catalog catalog(Caller caller) {
-        RepositoryFilter readable = policy.listable(caller);
-        return (last, limit) -> list(last, limit, readable);
+        return catalog(caller, null);
     }
 
-    private List<String> list(String last, int limit, RepositoryFilter readable) {
+    /** The catalog narrowed to names containing {@code containing} (null: all), as the images API searches. */
+    public Catalog catalog(Caller caller, String containing) {
+        RepositoryFilter readable = policy.listable(caller);
+        return (last, limit) -> list(last, limit, containing == null ? "" : containing, readable);
+    }
+
+    private List<String> list(String last, int limit, String containing, RepositoryFilter readable) {
         List<Object> params = new ArrayList<>();
         params.add(last == null ? "" : last);
+        params.add(containing);
         params.addAll(readable.params());
         params.add(limit);
         return jdbc.sql("""
                 select r.name from repositories r
-                where r.name > ? and exists (select 1 from manifests m where m.repository_id = r.id)
+                where r.name > ? and strpos(r.name, ?) > 0
+                and exists (select 1 from manifests m where m.repository_id = r.id)
                 and """ + readable.condition() + " order by r.name limit ?")
                 .params(params)
                 .query((rs, n) -> rs.getString(1)).list();
