@@ -14,13 +14,15 @@ import org.springframework.util.unit.DataSize;
  * @param storage  which blob store
  * @param auth     authentication and access control
  * @param builds   the remote build queue and its workers
+ * @param gc       online garbage collection
  */
 @ConfigurationProperties("registry")
 public record RegistryProperties(@DefaultValue("./data") Path dataDir,
                                  @DefaultValue Storage storage,
                                  @DefaultValue Auth auth,
                                  @DefaultValue EmbeddedPostgres embeddedPostgres,
-                                 @DefaultValue Builds builds) {
+                                 @DefaultValue Builds builds,
+                                 @DefaultValue Gc gc) {
 
     public enum StorageType { FS, S3 }
 
@@ -121,5 +123,17 @@ public record RegistryProperties(@DefaultValue("./data") Path dataDir,
                          @DefaultValue("30d") Duration logRetention,
                          @DefaultValue("auto") String embeddedWorker,
                          Path workerJar) {
+    }
+
+    /**
+     * Online garbage collection (docs/gc.md).
+     *
+     * @param interval  how often one replica collects; 0 turns the schedule off (POST /api/v1/gc still works)
+     * @param blobGrace a blob, link or orphan file younger than this is never collected: the time a
+     *                  client may take between uploading a blob and pushing the manifest naming it
+     * @param batchSize rows per statement and transaction
+     */
+    public record Gc(@DefaultValue("1h") Duration interval, @DefaultValue("24h") Duration blobGrace,
+                     @DefaultValue("500") int batchSize) {
     }
 }
