@@ -19,6 +19,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import java.util.function.Function;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -130,31 +132,19 @@ public class GarbageCollector {
      */
     private void deleteUnreferencedBlobs(Instant cutoff, CollectionLocks locks, ExecutorService deletes,
                                          Tally tally) {
-        String after = "";
-        List<String> candidates;
-        do {
-            candidates = gc.unreferencedBlobs(cutoff, after, batchSize);
-            if (candidates.isEmpty()) {
-                return;
+        forEachLockedBatch(locks, after -> gc.unreferencedBlobs(cutoff, after, batchSize), locked -> {
+            List<DeletedBlob> deleted = gc.deleteBlobsStillUnreferenced(locked, cutoff);
+            List<Future<?>> pending = new ArrayList<>();
+            for (DeletedBlob blob : deleted) {
+                pending.add(deletes.submit(() -> {
+                    tally.blobs.incrementAndGet();
+                    if (deleteBytes(blob.digest(), tally)) {
+                        tally.bytes.addAndGet(blob.size());
+                    }
+                }));
             }
-            after = candidates.getLast();
-            List<String> locked = locks.tryLock(candidates);
-            try {
-                List<DeletedBlob> deleted = gc.deleteBlobsStillUnreferenced(locked, cutoff);
-                List<Future<?>> pending = new ArrayList<>();
-                for (DeletedBlob blob : deleted) {
-                    pending.add(deletes.submit(() -> {
-                        tally.blobs.incrementAndGet();
-                        if (deleteBytes(blob.digest(), tally)) {
-                            tally.bytes.addAndGet(blob.size());
-                        }
-                    }));
-                }
-                awaitAll(pending, tally);
-            } finally {
-                locks.unlock(locked);
-            }
-        } while (candidates.size() == batchSize);
+            awaitAll(pending, tally);
+        });
     }
 
     /**
@@ -176,37 +166,49 @@ public class GarbageCollector {
         });
         gc.recordOrphanSightings(walked);
         gc.forgetSettledOrphans(walkStart);
+        forEachLockedBatch(locks, after -> gc.dueOrphans(cutoff, after, batchSize), locked -> {
+            List<Future<?>> pending = new ArrayList<>();
+            for (String digest : locked) {
+                if (gc.blobRowExists(digest)) {
+                    gc.forgetOrphan(digest);
+                    continue;
+                }
+                pending.add(deletes.submit(() -> {
+                    long size = store.stat(Digest.parse(digest)).orElse(0L);
+                    if (deleteBytes(digest, tally)) {
+                        tally.orphans.incrementAndGet();
+                        tally.bytes.addAndGet(size);
+                        gc.forgetOrphan(digest);
+                    }
+                    return null;
+                }));
+            }
+            awaitAll(pending, tally);
+        });
+    }
+
+    /**
+     * Pages through candidate digests in key order ({@code page} answers those after a key), and
+     * hands each page's digests that no commit or mount holds to {@code work}, under their
+     * collection locks.
+     */
+    private void forEachLockedBatch(CollectionLocks locks, Function<String, List<String>> page,
+                                    Consumer<List<String>> work) {
         String after = "";
-        List<String> due;
+        List<String> candidates;
         do {
-            due = gc.dueOrphans(cutoff, after, batchSize);
-            if (due.isEmpty()) {
+            candidates = page.apply(after);
+            if (candidates.isEmpty()) {
                 return;
             }
-            after = due.getLast();
-            List<String> locked = locks.tryLock(due);
+            after = candidates.getLast();
+            List<String> locked = locks.tryLock(candidates);
             try {
-                List<Future<?>> pending = new ArrayList<>();
-                for (String digest : locked) {
-                    if (gc.blobRowExists(digest)) {
-                        gc.forgetOrphan(digest);
-                        continue;
-                    }
-                    pending.add(deletes.submit(() -> {
-                        long size = store.stat(Digest.parse(digest)).orElse(0L);
-                        if (deleteBytes(digest, tally)) {
-                            tally.orphans.incrementAndGet();
-                            tally.bytes.addAndGet(size);
-                            gc.forgetOrphan(digest);
-                        }
-                        return null;
-                    }));
-                }
-                awaitAll(pending, tally);
+                work.accept(locked);
             } finally {
                 locks.unlock(locked);
             }
-        } while (due.size() == batchSize);
+        } while (candidates.size() == batchSize);
     }
 
     private boolean deleteBytes(String digest, Tally tally) {

@@ -60,7 +60,8 @@ final class GcRegistry {
                     "--registry.data-dir=" + Path.of("target", "test-registry", "gc-" + ProcessHandle.current().pid())
                             .toAbsolutePath(),
                     "--registry.auth.enabled=true", "--registry.auth.admin-password=" + ADMIN_PASSWORD,
-                    "--registry.gc.interval=0", "--registry.gc.batch-size=50"));
+                    "--registry.gc.interval=0",
+                    "--registry.gc.batch-size=" + Integer.getInteger("stevedore.gc.batch-size", 50)));
             args.addAll(TestStorage.s3() ? TestStorage.s3Arguments(S3ProxyServer.start())
                     : List.of("--registry.storage.type=fs"));
             instance = new GcRegistry(new SpringApplicationBuilder(StevedoreApplication.class)
@@ -77,6 +78,14 @@ final class GcRegistry {
 
     static String basic(String user, String password) {
         return "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
+    }
+
+    URI url() {
+        return url;
+    }
+
+    String adminPassword() {
+        return ADMIN_PASSWORD;
     }
 
     String admin() {
