@@ -16,6 +16,7 @@ import org.springframework.util.unit.DataSize;
  * @param builds   the remote build queue and its workers
  * @param webhooks outbound webhooks
  * @param images   the image management API (export, import)
+ * @param gc       online garbage collection
  */
 @ConfigurationProperties("registry")
 public record RegistryProperties(@DefaultValue("./data") Path dataDir,
@@ -24,7 +25,8 @@ public record RegistryProperties(@DefaultValue("./data") Path dataDir,
                                  @DefaultValue EmbeddedPostgres embeddedPostgres,
                                  @DefaultValue Builds builds,
                                  @DefaultValue Webhooks webhooks,
-                                 @DefaultValue Images images) {
+                                 @DefaultValue Images images,
+                                 @DefaultValue Gc gc) {
 
     public enum StorageType { FS, S3 }
 
@@ -153,7 +155,21 @@ public record RegistryProperties(@DefaultValue("./data") Path dataDir,
                            @DefaultValue("8") int concurrency,
                            @DefaultValue("30d") Duration retention,
                            @DefaultValue("true") boolean allowPrivateTargets) {
+    }
+
     /** @param maxImportSize the largest image tar {@code POST /api/v1/images/.../import} accepts */
     public record Images(@DefaultValue("10GB") DataSize maxImportSize) {
+    }
+
+    /**
+     * Online garbage collection (docs/gc.md).
+     *
+     * @param interval  how often one replica collects; 0 turns the schedule off (POST /api/v1/gc still works)
+     * @param blobGrace a blob, link or orphan file younger than this is never collected: the time a
+     *                  client may take between uploading a blob and pushing the manifest naming it
+     * @param batchSize rows per statement and transaction
+     */
+    public record Gc(@DefaultValue("1h") Duration interval, @DefaultValue("24h") Duration blobGrace,
+                     @DefaultValue("500") int batchSize) {
     }
 }

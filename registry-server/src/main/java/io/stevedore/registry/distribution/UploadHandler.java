@@ -16,6 +16,7 @@ import io.stevedore.storage.UploadIds;
 import io.stevedore.storage.UploadWriter;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -99,7 +100,18 @@ class UploadHandler {
         if (size.isEmpty()) {
             return false;
         }
-        blobs.link(repositories.findOrCreate(x.name()), digest);
+        long repositoryId = repositories.findOrCreate(x.name());
+        boolean linked = Boolean.TRUE.equals(transaction.execute(s -> {
+            blobs.holdAgainstCollection(digest);
+            if (blobs.size(digest).isEmpty()) {
+                return false; // garbage collection took it since: the client uploads it instead
+            }
+            blobs.link(repositoryId, digest);
+            return true;
+        }));
+        if (!linked) {
+            return false;
+        }
         answerCreated(x, digest);
         return true;
     }
@@ -107,13 +119,11 @@ class UploadHandler {
     /** POST with {@code ?digest=}: the whole blob in one request. */
     private void monolithic(Exchange x, Digest digest) throws IOException {
         long repositoryId = repositories.findOrCreate(x.name());
-        long size;
         try (UploadWriter writer = store.upload(UploadIds.newId())) {
             writer.append(x.request().getInputStream());
             checkDeclaredLength(x, writer, 0);
-            size = commit(writer, digest);
+            commitAndRecord(writer, digest, repositoryId, () -> { });
         }
-        transaction.executeWithoutResult(s -> blobs.linkNew(repositoryId, digest, size));
         answerCreated(x, digest);
     }
 
@@ -132,18 +142,13 @@ class UploadHandler {
         Digest digest = Exchange.digest(digestParam);
         withSession(x, (upload, writer) -> {
             appendChunk(x, upload, writer, false);
-            long size;
             try {
-                size = commit(writer, digest);
+                // One transaction: the blob becomes visible exactly when its session disappears.
+                commitAndRecord(writer, digest, upload.repositoryId(), () -> uploads.delete(upload.id()));
             } catch (RuntimeException | IOException e) {
-                uploads.delete(upload.id()); // the store has dropped the session's bytes
+                uploads.delete(upload.id()); // the store has dropped (or published) the session's bytes
                 throw e;
             }
-            // One transaction: the blob becomes visible exactly when its session disappears.
-            transaction.executeWithoutResult(s -> {
-                blobs.linkNew(upload.repositoryId(), digest, size);
-                uploads.delete(upload.id());
-            });
         });
         answerCreated(x, digest);
     }
@@ -199,6 +204,29 @@ class UploadHandler {
             if ((recordProgress || !complete) && writer.size() != before) {
                 uploads.progress(upload.id(), writer.size(), writer.state());
             }
+        }
+    }
+
+    /**
+     * Commits the bytes and records the blob in one transaction holding the digest's collection
+     * lock, so that garbage collection cannot delete the bytes between the two (docs/gc.md).
+     */
+    private void commitAndRecord(UploadWriter writer, Digest digest, long repositoryId, Runnable alsoRecord)
+            throws IOException {
+        try {
+            transaction.executeWithoutResult(s -> {
+                blobs.holdAgainstCollection(digest);
+                long size;
+                try {
+                    size = commit(writer, digest);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+                blobs.linkNew(repositoryId, digest, size);
+                alsoRecord.run();
+            });
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
         }
     }
 

@@ -24,9 +24,23 @@ public class BlobRecordStore {
         link(repositoryId, digest);
     }
 
+    /** Links the blob; a link that exists already restarts its garbage collection grace. */
     public void link(long repositoryId, Digest digest) {
-        jdbc.sql("insert into repository_blobs (repository_id, digest) values (?, ?) on conflict do nothing")
+        jdbc.sql("""
+                insert into repository_blobs (repository_id, digest) values (?, ?)
+                on conflict (repository_id, digest) do update set created_at = now()""")
                 .params(repositoryId, digest.toString()).update();
+    }
+
+    /**
+     * Takes the digest's collection lock, shared, until the transaction ends. Garbage collection
+     * takes it exclusively from before it deletes a blob's row until after it deleted the bytes
+     * (gc.CollectionLocks), so a commit or mount holding it never writes bytes or a link that a
+     * collection then deletes from under it (docs/gc.md).
+     */
+    public void holdAgainstCollection(Digest digest) {
+        jdbc.sql("select 1 from (select pg_advisory_xact_lock_shared(hashtextextended(?, 0))) as locked")
+                .param(digest.toString()).query(Integer.class).single();
     }
 
     /** The blob's size if the repository may serve it. */

@@ -41,4 +41,12 @@ public class RepositoryStore {
         return jdbc.sql("update repositories set visibility = ? where name = ?")
                 .params(visibility.wireName(), name.value()).update() > 0;
     }
+
+    /**
+     * Deletes the repository with its manifests, tags, blob links and upload sessions; the blobs
+     * no other repository uses are then garbage, freed by the next garbage collection.
+     */
+    public boolean delete(RepositoryName name) {
+        return jdbc.sql("delete from repositories where name = ?").param(name.value()).update() > 0;
+    }
 }

@@ -25,6 +25,8 @@ public class AuditLog {
     public static final String MANIFEST_DELETED = "manifest.deleted";
     public static final String TAG_DELETED = "tag.deleted";
     public static final String BLOB_DELETED = "blob.deleted";
+    public static final String REPOSITORY_DELETED = "repository.deleted";
+    public static final String GC_REQUESTED = "gc.requested";
     public static final String ORGANIZATION_CREATED = "organization.created";
     public static final String ORGANIZATION_DELETED = "organization.deleted";
     public static final String MEMBER_CHANGED = "organization.member-changed";

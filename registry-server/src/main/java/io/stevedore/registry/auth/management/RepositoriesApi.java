@@ -6,12 +6,15 @@ import io.stevedore.registry.auth.access.AccessPolicy;
 import io.stevedore.registry.auth.access.Role;
 import io.stevedore.registry.auth.access.WhenAuthEnabled;
 import io.stevedore.registry.auth.accounts.Account;
+import io.stevedore.registry.auth.accounts.User;
 import io.stevedore.registry.auth.audit.AuditLog;
 import io.stevedore.registry.metadata.RepositoryStore;
 import io.stevedore.registry.metadata.Visibility;
 import jakarta.servlet.http.HttpServletRequest;
 import java.util.Map;
 import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PatchMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -20,8 +23,8 @@ import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
- * {@code /api/v1/repositories/<name>}: read a repository's visibility (whoever may pull it) and
- * change it (whoever has the admin role on it).
+ * {@code /api/v1/repositories/<name>}: read a repository's visibility (whoever may pull it),
+ * change it, and delete the repository (whoever has the admin role on it, or a site admin).
  */
 @RestController
 @RequestMapping(path = "/api/v1/repositories", produces = MediaType.APPLICATION_JSON_VALUE)
@@ -72,6 +75,23 @@ class RepositoriesApi {
         audit.recordRepository(AuditLog.VISIBILITY_CHANGED, caller.name(), request.getRemoteAddr(),
                 repository.value(), Map.of("repository", repository.value(), "visibility", visibility.wireName()));
         return new RepositoryView(repository.value(), visibility.wireName(), Role.ADMIN.wireName());
+    }
+
+    /** Deletes the repository's manifests, tags and links at once; garbage collection frees the bytes. */
+    @DeleteMapping("/{*name}")
+    ResponseEntity<Void> delete(HttpServletRequest request, @PathVariable String name) {
+        Account caller = api.login(request).account();
+        RepositoryName repository = ApiCaller.repositoryName(name);
+        boolean siteAdmin = caller instanceof User user && user.admin();
+        if (!siteAdmin && policy.role(caller, repository).orElse(null) != Role.ADMIN) {
+            throw ApiException.forbidden("deleting " + repository.value() + " takes the admin role on it");
+        }
+        if (!repositories.delete(repository)) {
+            throw noSuchRepository(repository);
+        }
+        audit.recordRepository(AuditLog.REPOSITORY_DELETED, caller.name(), request.getRemoteAddr(),
+                repository.value(), Map.of("repository", repository.value()));
+        return ResponseEntity.noContent().build();
     }
 
     private static ApiException noSuchRepository(RepositoryName repository) {
