@@ -13,6 +13,7 @@ import io.stevedore.registry.metadata.ManifestStore;
 import io.stevedore.registry.metadata.ManifestStore.StoredManifest;
 import io.stevedore.registry.metadata.RepositoryStore;
 import io.stevedore.registry.metadata.TagStore;
+import io.stevedore.registry.usage.Quotas;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.io.InputStream;
@@ -35,10 +36,12 @@ class ManifestHandler {
     private final TagStore tags;
     private final TransactionTemplate transaction;
     private final AuditLog audit;
+    private final Quotas quotas;
 
     ManifestHandler(RepositoryStore repositories, BlobRecordStore blobs, ManifestStore manifests, TagStore tags,
-                    TransactionTemplate transaction, AuditLog audit) {
+                    TransactionTemplate transaction, AuditLog audit, Quotas quotas) {
         this.audit = audit;
+        this.quotas = quotas;
         this.repositories = repositories;
         this.blobs = blobs;
         this.manifests = manifests;
@@ -80,6 +83,7 @@ class ManifestHandler {
         transaction.executeWithoutResult(status -> {
             long repositoryId = repositories.findOrCreate(x.name());
             requireReferencedContent(repositoryId, manifest);
+            quotas.admitManifest(x.name(), repositoryId, digest, content, manifest);
             long id = manifests.insert(repositoryId, digest, manifest.mediaType(), content, manifest);
             if (!ref.isDigest()) {
                 tags.put(repositoryId, ref.tag().value(), id);
