@@ -260,6 +260,8 @@ public abstract class AuthRegistryTestSupport {
                     // builds: a lost worker is noticed quickly, and the context limit is reachable
                     "--registry.builds.lease-timeout=3s", "--registry.builds.heartbeat=1s",
                     "--registry.builds.max-context-size=4MB", "--registry.builds.embedded-worker=false"));
+            // -Dstevedore.test.storage=s3 (the s3-storage execution) puts this server on S3 too
+            args.addAll(RegistryTestSupport.storageArguments());
             List<String> datasource = RegistryTestSupport.externalDatasourceArguments();
             if (!datasource.isEmpty()) {
                 adminPassword = "admin-" + UUID.randomUUID();
@@ -285,8 +287,8 @@ public abstract class AuthRegistryTestSupport {
                         .orElseThrow(() -> new IllegalStateException("the auth server logged no admin password"));
             }
             url = URI.create("http://127.0.0.1:" + context.getEnvironment().getProperty("local.server.port"));
-        } catch (IOException e) {
-            throw new UncheckedIOException("could not start the registry with authentication", e);
+        } catch (Exception e) {
+            throw new IllegalStateException("could not start the registry with authentication", e);
         }
     }
 

@@ -8,6 +8,7 @@ import io.stevedore.registry.auth.AccessGate;
 import io.stevedore.registry.auth.AccessRefused;
 import io.stevedore.registry.auth.access.Caller;
 import io.stevedore.registry.auth.access.Scope;
+import io.stevedore.registry.usage.QuotaExceededException;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -108,6 +109,8 @@ public class DistributionServlet extends HttpServlet {
             writeError(response, code.status(), code, e.getMessage(), e.detail(), e.headers());
         } catch (RegistryException e) {
             writeError(response, e.status(), e.code(), e.getMessage(), e.detail(), e.headers());
+        } catch (QuotaExceededException e) {
+            writeError(response, 403, ErrorCode.DENIED, e.getMessage(), e.detail(), Map.of());
         } catch (InvalidNameException e) {
             writeError(response, 400, ErrorCode.NAME_INVALID, e.getMessage(), null, Map.of());
         } catch (InvalidDigestException e) {

@@ -15,6 +15,7 @@ import io.stevedore.registry.metadata.RepositoryStore;
 import io.stevedore.registry.metadata.TagStore;
 import io.stevedore.registry.webhooks.WebhookEvent;
 import io.stevedore.registry.webhooks.WebhookEvents;
+import io.stevedore.registry.usage.Quotas;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.io.InputStream;
@@ -38,11 +39,13 @@ class ManifestHandler {
     private final TransactionTemplate transaction;
     private final AuditLog audit;
     private final WebhookEvents webhooks;
+    private final Quotas quotas;
 
     ManifestHandler(RepositoryStore repositories, BlobRecordStore blobs, ManifestStore manifests, TagStore tags,
-                    TransactionTemplate transaction, AuditLog audit, WebhookEvents webhooks) {
+                    TransactionTemplate transaction, AuditLog audit, WebhookEvents webhooks, Quotas quotas) {
         this.audit = audit;
         this.webhooks = webhooks;
+        this.quotas = quotas;
         this.repositories = repositories;
         this.blobs = blobs;
         this.manifests = manifests;
@@ -84,6 +87,7 @@ class ManifestHandler {
         transaction.executeWithoutResult(status -> {
             long repositoryId = repositories.findOrCreate(x.name());
             requireReferencedContent(repositoryId, manifest);
+            quotas.admitManifest(x.name(), repositoryId, digest, content, manifest);
             long id = manifests.insert(repositoryId, digest, manifest.mediaType(), content, manifest);
             if (!ref.isDigest()) {
                 tags.put(repositoryId, ref.tag().value(), id);

@@ -10,6 +10,7 @@ import io.stevedore.registry.metadata.BlobRecordStore;
 import io.stevedore.registry.metadata.RepositoryStore;
 import io.stevedore.registry.metadata.UploadStore;
 import io.stevedore.registry.metadata.UploadStore.Upload;
+import io.stevedore.registry.usage.Quotas;
 import io.stevedore.storage.BlobStore;
 import io.stevedore.storage.DigestMismatchException;
 import io.stevedore.storage.UploadIds;
@@ -46,10 +47,13 @@ class UploadHandler {
     private final TransactionTemplate transaction;
     private final AccessPolicy access;
     private final ReadableRepositories readable;
+    private final Quotas quotas;
     private final ReentrantLock[] locks = new ReentrantLock[LOCK_STRIPES];
 
     UploadHandler(RepositoryStore repositories, BlobRecordStore blobs, UploadStore uploads, BlobStore store,
-                  TransactionTemplate transaction, AccessPolicy access, ReadableRepositories readable) {
+                  TransactionTemplate transaction, AccessPolicy access, ReadableRepositories readable,
+                  Quotas quotas) {
+        this.quotas = quotas;
         this.transaction = transaction;
         this.access = access;
         this.readable = readable;
@@ -67,6 +71,7 @@ class UploadHandler {
         if (mount != null && mount(x, Exchange.digest(mount), x.param("from"))) {
             return;
         }
+        quotas.admitUpload(x.name()); // a mount stores nothing new, so only here
         String digestParam = x.param("digest");
         if (digestParam != null) {
             monolithic(x, Exchange.digest(digestParam));

@@ -10,6 +10,7 @@ import io.stevedore.registry.auth.accounts.User;
 import io.stevedore.registry.auth.audit.AuditLog;
 import io.stevedore.registry.metadata.RepositoryStore;
 import io.stevedore.registry.metadata.Visibility;
+import io.stevedore.registry.usage.UsageStore;
 import jakarta.servlet.http.HttpServletRequest;
 import java.util.Map;
 import org.springframework.http.MediaType;
@@ -34,16 +35,22 @@ class RepositoriesApi {
     record RepositoryChange(String visibility) {
     }
 
-    /** @param role the caller's role on it */
-    record RepositoryView(String name, String visibility, String role) {
+    /**
+     * @param role       the caller's role on it
+     * @param usageBytes what its manifests occupy (see {@link UsageStore})
+     */
+    record RepositoryView(String name, String visibility, String role, long usageBytes) {
     }
 
     private final ApiCaller api;
     private final RepositoryStore repositories;
     private final AccessPolicy policy;
     private final AuditLog audit;
+    private final UsageStore usage;
 
-    RepositoriesApi(ApiCaller api, RepositoryStore repositories, AccessPolicy policy, AuditLog audit) {
+    RepositoriesApi(ApiCaller api, RepositoryStore repositories, AccessPolicy policy, AuditLog audit,
+                    UsageStore usage) {
+        this.usage = usage;
         this.api = api;
         this.repositories = repositories;
         this.policy = policy;
@@ -57,7 +64,8 @@ class RepositoriesApi {
         RepositoryName repository = ApiCaller.repositoryName(name);
         Role role = policy.role(caller, repository).orElseThrow(() -> noSuchRepository(repository));
         Visibility visibility = repositories.visibility(repository).orElseThrow(() -> noSuchRepository(repository));
-        return new RepositoryView(repository.value(), visibility.wireName(), role.wireName());
+        return new RepositoryView(repository.value(), visibility.wireName(), role.wireName(),
+                usage.repositoryBytes(repository.value()));
     }
 
     @PatchMapping(path = "/{*name}", consumes = MediaType.APPLICATION_JSON_VALUE)
@@ -74,7 +82,8 @@ class RepositoriesApi {
         }
         audit.recordRepository(AuditLog.VISIBILITY_CHANGED, caller.name(), request.getRemoteAddr(),
                 repository.value(), Map.of("repository", repository.value(), "visibility", visibility.wireName()));
-        return new RepositoryView(repository.value(), visibility.wireName(), Role.ADMIN.wireName());
+        return new RepositoryView(repository.value(), visibility.wireName(), Role.ADMIN.wireName(),
+                usage.repositoryBytes(repository.value()));
     }
 
     /** Deletes the repository's manifests, tags and links at once; garbage collection frees the bytes. */
