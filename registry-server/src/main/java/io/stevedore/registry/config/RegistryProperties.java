@@ -14,13 +14,15 @@ import org.springframework.util.unit.DataSize;
  * @param storage  which blob store
  * @param auth     authentication and access control
  * @param builds   the remote build queue and its workers
+ * @param retention when retention policies run on their own
  */
 @ConfigurationProperties("registry")
 public record RegistryProperties(@DefaultValue("./data") Path dataDir,
                                  @DefaultValue Storage storage,
                                  @DefaultValue Auth auth,
                                  @DefaultValue EmbeddedPostgres embeddedPostgres,
-                                 @DefaultValue Builds builds) {
+                                 @DefaultValue Builds builds,
+                                 @DefaultValue Retention retention) {
 
     public enum StorageType { FS, S3 }
 
@@ -121,5 +123,12 @@ public record RegistryProperties(@DefaultValue("./data") Path dataDir,
                          @DefaultValue("30d") Duration logRetention,
                          @DefaultValue("auto") String embeddedWorker,
                          Path workerJar) {
+    }
+
+    /**
+     * Retention policies (set through the API) run on one replica at a time, every {@code interval}
+     * (the first run {@code interval} after start); {@code 0} runs them only on demand.
+     */
+    public record Retention(@DefaultValue("1h") Duration interval) {
     }
 }

@@ -13,6 +13,7 @@ import io.stevedore.registry.metadata.ManifestStore;
 import io.stevedore.registry.metadata.ManifestStore.StoredManifest;
 import io.stevedore.registry.metadata.RepositoryStore;
 import io.stevedore.registry.metadata.TagStore;
+import io.stevedore.registry.retention.ImmutableTags;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.io.InputStream;
@@ -35,10 +36,12 @@ class ManifestHandler {
     private final TagStore tags;
     private final TransactionTemplate transaction;
     private final AuditLog audit;
+    private final ImmutableTags immutableTags;
 
     ManifestHandler(RepositoryStore repositories, BlobRecordStore blobs, ManifestStore manifests, TagStore tags,
-                    TransactionTemplate transaction, AuditLog audit) {
+                    TransactionTemplate transaction, AuditLog audit, ImmutableTags immutableTags) {
         this.audit = audit;
+        this.immutableTags = immutableTags;
         this.repositories = repositories;
         this.blobs = blobs;
         this.manifests = manifests;
@@ -82,6 +85,7 @@ class ManifestHandler {
             requireReferencedContent(repositoryId, manifest);
             long id = manifests.insert(repositoryId, digest, manifest.mediaType(), content, manifest);
             if (!ref.isDigest()) {
+                refuse(immutableTags.checkPush(repositoryId, x.repository(), ref.tag().value(), id));
                 tags.put(repositoryId, ref.tag().value(), id);
             }
             // In the push's transaction: one more statement, no more round trips, and no entry for a push that failed.
@@ -140,9 +144,16 @@ class ManifestHandler {
     /** Deleting by digest removes the manifest and its tags; by tag, only the tag. */
     void delete(Exchange x) {
         Reference ref = reference(x, ErrorCode.MANIFEST_UNKNOWN);
-        boolean deleted = ref.isDigest()
-                ? manifests.delete(x.repository(), ref.digest())
-                : tags.delete(x.repository(), ref.tag().value());
+        boolean deleted;
+        if (ref.isDigest()) {
+            deleted = Boolean.TRUE.equals(transaction.execute(status -> {
+                refuse(immutableTags.checkManifestDelete(x.repository(), ref.digest()));
+                return manifests.delete(x.repository(), ref.digest());
+            }));
+        } else {
+            refuse(immutableTags.checkTagDelete(x.repository(), ref.tag().value()));
+            deleted = tags.delete(x.repository(), ref.tag().value());
+        }
         if (!deleted) {
             throw manifestUnknown(x, ref);
         }
@@ -150,6 +161,13 @@ class ManifestHandler {
                 x.caller().actor(), x.request().getRemoteAddr(), x.repository(), Map.of("reference", ref.toString()));
         x.status(HttpServletResponse.SC_ACCEPTED);
         x.response().setContentLength(0);
+    }
+
+    /** Immutable tags: 403 DENIED with the rule's message, which docker and skopeo print as it is. */
+    private static void refuse(Optional<ImmutableTags.Refusal> refusal) {
+        refusal.ifPresent(r -> {
+            throw new RegistryException(ErrorCode.DENIED, r.message());
+        });
     }
 
     private static RegistryException manifestUnknown(Exchange x, Reference ref) {
