@@ -96,7 +96,8 @@ class ImmutableTagsApi {
         }
         List<String> patterns = TagPatterns.check(body.patterns(), "patterns");
         store.put(target, patterns, caller.actor());
-        record(RULES_CHANGED, caller, request, target, Map.of("target", target.toString(), "patterns", patterns));
+        target.audit(audit, RULES_CHANGED, caller.actor(), request.getRemoteAddr(),
+                Map.of("target", target.toString(), "patterns", patterns));
         return patterns;
     }
 
@@ -104,16 +105,8 @@ class ImmutableTagsApi {
         if (!store.delete(target)) {
             throw ApiException.notFound("no immutable tag patterns on " + target);
         }
-        record(RULES_DELETED, caller, request, target, Map.of("target", target.toString()));
+        target.audit(audit, RULES_DELETED, caller.actor(), request.getRemoteAddr(),
+                Map.of("target", target.toString()));
         return ResponseEntity.noContent().build();
-    }
-
-    private void record(String event, Caller caller, HttpServletRequest request, Target target,
-                        Map<String, Object> detail) {
-        if (target.kind() == Target.Kind.REPOSITORY) {
-            audit.recordRepository(event, caller.actor(), request.getRemoteAddr(), target.name(), detail);
-        } else {
-            audit.record(event, caller.actor(), request.getRemoteAddr(), target.name(), null, detail);
-        }
     }
 }

@@ -138,7 +138,7 @@ class RetentionApi {
         detail.put("keep", policy.keep());
         detail.put("protect", policy.protect());
         detail.put("untaggedOlderThan", format(policy.untaggedOlderThan()));
-        record(POLICY_CHANGED, caller, request, target, detail);
+        target.audit(audit, POLICY_CHANGED, caller.actor(), request.getRemoteAddr(), detail);
         return view(store.find(target).orElseThrow());
     }
 
@@ -146,17 +146,9 @@ class RetentionApi {
         if (!store.delete(target)) {
             throw ApiException.notFound("no retention policy on " + target);
         }
-        record(POLICY_DELETED, caller, request, target, Map.of("target", target.toString()));
+        target.audit(audit, POLICY_DELETED, caller.actor(), request.getRemoteAddr(),
+                Map.of("target", target.toString()));
         return ResponseEntity.noContent().build();
-    }
-
-    private void record(String event, Caller caller, HttpServletRequest request, Target target,
-                        Map<String, Object> detail) {
-        if (target.kind() == Target.Kind.REPOSITORY) {
-            audit.recordRepository(event, caller.actor(), request.getRemoteAddr(), target.name(), detail);
-        } else {
-            audit.record(event, caller.actor(), request.getRemoteAddr(), target.name(), null, detail);
-        }
     }
 
     static RetentionPolicy checked(PolicyBody body) {

@@ -1,5 +1,8 @@
 package io.stevedore.registry.retention;
 
+import io.stevedore.registry.auth.audit.AuditLog;
+import java.util.Map;
+
 /**
  * What a retention policy or immutable tag rule is set on: one repository, or every repository
  * of a namespace (the first component of their names).
@@ -26,6 +29,15 @@ public record Target(Kind kind, String name) {
     static String namespaceOf(String repository) {
         int slash = repository.indexOf('/');
         return slash < 0 ? repository : repository.substring(0, slash);
+    }
+
+    /** An audit entry about a change of this target, which the namespace's admins may read. */
+    void audit(AuditLog audit, String event, String actor, String clientAddress, Map<String, ?> detail) {
+        if (kind == Kind.REPOSITORY) {
+            audit.recordRepository(event, actor, clientAddress, name, detail);
+        } else {
+            audit.record(event, actor, clientAddress, name, null, detail);
+        }
     }
 
     @Override
