@@ -17,6 +17,7 @@ import org.springframework.util.unit.DataSize;
  * @param webhooks outbound webhooks
  * @param images   the image management API (export, import)
  * @param gc       online garbage collection
+ * @param retention when retention policies run on their own
  */
 @ConfigurationProperties("registry")
 public record RegistryProperties(@DefaultValue("./data") Path dataDir,
@@ -26,7 +27,8 @@ public record RegistryProperties(@DefaultValue("./data") Path dataDir,
                                  @DefaultValue Builds builds,
                                  @DefaultValue Webhooks webhooks,
                                  @DefaultValue Images images,
-                                 @DefaultValue Gc gc) {
+                                 @DefaultValue Gc gc,
+                                 @DefaultValue Retention retention) {
 
     public enum StorageType { FS, S3 }
 
@@ -171,5 +173,12 @@ public record RegistryProperties(@DefaultValue("./data") Path dataDir,
      */
     public record Gc(@DefaultValue("1h") Duration interval, @DefaultValue("24h") Duration blobGrace,
                      @DefaultValue("500") int batchSize) {
+    }
+
+    /**
+     * Retention policies (set through the API) run on one replica at a time, every {@code interval}
+     * (the first run {@code interval} after start); {@code 0} runs them only on demand.
+     */
+    public record Retention(@DefaultValue("1h") Duration interval) {
     }
 }

@@ -16,6 +16,7 @@ import io.stevedore.registry.metadata.TagStore;
 import io.stevedore.registry.webhooks.WebhookEvent;
 import io.stevedore.registry.webhooks.WebhookEvents;
 import io.stevedore.registry.usage.Quotas;
+import io.stevedore.registry.retention.ImmutableTags;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.io.InputStream;
@@ -40,12 +41,15 @@ class ManifestHandler {
     private final AuditLog audit;
     private final WebhookEvents webhooks;
     private final Quotas quotas;
+    private final ImmutableTags immutableTags;
 
     ManifestHandler(RepositoryStore repositories, BlobRecordStore blobs, ManifestStore manifests, TagStore tags,
-                    TransactionTemplate transaction, AuditLog audit, WebhookEvents webhooks, Quotas quotas) {
+                    TransactionTemplate transaction, AuditLog audit, WebhookEvents webhooks, Quotas quotas,
+                    ImmutableTags immutableTags) {
         this.audit = audit;
         this.webhooks = webhooks;
         this.quotas = quotas;
+        this.immutableTags = immutableTags;
         this.repositories = repositories;
         this.blobs = blobs;
         this.manifests = manifests;
@@ -90,6 +94,7 @@ class ManifestHandler {
             quotas.admitManifest(x.name(), repositoryId, digest, content, manifest);
             long id = manifests.insert(repositoryId, digest, manifest.mediaType(), content, manifest);
             if (!ref.isDigest()) {
+                refuse(immutableTags.checkPush(repositoryId, x.repository(), ref.tag().value(), id));
                 tags.put(repositoryId, ref.tag().value(), id);
             }
             // In the push's transaction: one more statement, no more round trips, and no entry for a push that failed.
@@ -151,9 +156,14 @@ class ManifestHandler {
     void delete(Exchange x) {
         Reference ref = reference(x, ErrorCode.MANIFEST_UNKNOWN);
         transaction.executeWithoutResult(status -> {
-            boolean deleted = ref.isDigest()
-                    ? manifests.delete(x.repository(), ref.digest())
-                    : tags.delete(x.repository(), ref.tag().value());
+            boolean deleted;
+            if (ref.isDigest()) {
+                refuse(immutableTags.checkManifestDelete(x.repository(), ref.digest()));
+                deleted = manifests.delete(x.repository(), ref.digest());
+            } else {
+                refuse(immutableTags.checkTagDelete(x.repository(), ref.tag().value()));
+                deleted = tags.delete(x.repository(), ref.tag().value());
+            }
             if (!deleted) {
                 throw manifestUnknown(x, ref);
             }
@@ -166,6 +176,13 @@ class ManifestHandler {
         });
         x.status(HttpServletResponse.SC_ACCEPTED);
         x.response().setContentLength(0);
+    }
+
+    /** Immutable tags: 403 DENIED with the rule's message, which docker and skopeo print as it is. */
+    private static void refuse(Optional<ImmutableTags.Refusal> refusal) {
+        refusal.ifPresent(r -> {
+            throw new RegistryException(ErrorCode.DENIED, r.message());
+        });
     }
 
     private static RegistryException manifestUnknown(Exchange x, Reference ref) {

@@ -125,6 +125,25 @@ public class ManifestStore {
                 .params(repository, digest.toString()).update() > 0;
     }
 
+    /**
+     * Deletes the manifest if nothing keeps it: no tag points at it, no index of the repository
+     * lists it, and it is no referrer of a manifest still there. The row is locked first and the
+     * check is a statement of its own, so it sees a push that committed while it waited; a push
+     * that comes later waits for this transaction. Call inside a transaction.
+     */
+    public boolean deleteUnreferenced(long repositoryId, String digest) {
+        Optional<Long> id = jdbc.sql("select id from manifests where repository_id = ? and digest = ? for update")
+                .params(repositoryId, digest).query(Long.class).optional();
+        return id.isPresent() && jdbc.sql("""
+                delete from manifests m where m.id = ?
+                and not exists (select 1 from tags t where t.manifest_id = m.id)
+                and not exists (select 1 from manifest_references r join manifests i on i.id = r.manifest_id
+                                where r.kind = 'manifest' and r.digest = m.digest and i.repository_id = m.repository_id)
+                and not exists (select 1 from manifests s
+                                where s.repository_id = m.repository_id and s.digest = m.subject_digest)""")
+                .param(id.get()).update() > 0;
+    }
+
     /** Manifests of the repository whose subject is {@code subject}, optionally of one artifact type. */
     public List<Referrer> referrers(String repository, Digest subject, String artifactType) {
         List<Object> params = new ArrayList<>(List.of(repository, subject.toString()));
