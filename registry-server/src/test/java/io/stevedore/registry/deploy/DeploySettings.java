@@ -13,9 +13,11 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import org.springframework.boot.context.properties.bind.BindHandler;
 import org.springframework.boot.context.properties.bind.Bindable;
 import org.springframework.boot.context.properties.bind.Binder;
-import org.springframework.boot.context.properties.bind.handler.NoUnboundElementsBindHandler;
+import org.springframework.boot.context.properties.bind.BindContext;
+import org.springframework.boot.context.properties.source.ConfigurationPropertyName;
 import org.springframework.boot.context.properties.source.ConfigurationPropertySources;
 import org.springframework.core.env.MutablePropertySources;
 import org.springframework.core.env.StandardEnvironment;
@@ -25,8 +27,8 @@ import tools.jackson.databind.JsonNode;
 /**
  * Checks that the environment a deployment file gives the registry names real settings, the way
  * the server reads them: {@code REGISTRY_*} bound to {@link RegistryProperties} by Spring's own
- * relaxed binding, failing on any name that binds to nothing and on any value that does not
- * convert; {@code SPRING_*}, {@code SERVER_*}, {@code MANAGEMENT_*} looked up in Spring Boot's
+ * relaxed binding, failing on any name no setting was bound from and on any value that does
+ * not convert; {@code SPRING_*}, {@code SERVER_*}, {@code MANAGEMENT_*} looked up in Spring Boot's
  * configuration metadata (the {@code spring-configuration-metadata.json} of every jar on the class
  * path), where {@code _} stands for {@code .} or {@code -}.
  */
@@ -48,21 +50,35 @@ public final class DeploySettings {
                 unknown.add(name + " (no such Spring Boot property)");
             }
         }
+        Set<String> bound = new HashSet<>();
         try {
-            bind(registry);
+            bind(registry, new BindHandler() {
+                @Override
+                public Object onSuccess(ConfigurationPropertyName name, Bindable<?> target, BindContext context,
+                                        Object result) {
+                    bound.add(name.toString().toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_'));
+                    return result;
+                }
+            });
         } catch (RuntimeException e) {
             unknown.add("REGISTRY_* does not bind to RegistryProperties: " + rootMessage(e));
         }
+        registry.keySet().stream().filter(name -> !bound.contains(name))
+                .forEach(name -> unknown.add(name + " (binds to no registry.* setting)"));
         return unknown;
     }
 
     /** The registry's settings as the server would bind them from this environment. */
     public static RegistryProperties bind(Map<String, Object> environment) {
+        return bind(environment, BindHandler.DEFAULT);
+    }
+
+    private static RegistryProperties bind(Map<String, Object> environment, BindHandler handler) {
         MutablePropertySources sources = new MutablePropertySources();
         sources.addFirst(new SystemEnvironmentPropertySource(
                 StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME, environment));
         return new Binder(ConfigurationPropertySources.from(sources))
-                .bindOrCreate("registry", Bindable.of(RegistryProperties.class), new NoUnboundElementsBindHandler());
+                .bindOrCreate("registry", Bindable.of(RegistryProperties.class), handler);
     }
 
     private static String rootMessage(Throwable e) {
