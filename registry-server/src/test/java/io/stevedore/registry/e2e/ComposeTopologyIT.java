@@ -152,7 +152,7 @@ class ComposeTopologyIT {
                 "Accept", "application/vnd.oci.image.manifest.v1+json");
         assertThat(pulled.statusCode()).as(pulled.body()).isEqualTo(200);
 
-        byte[] context = dockerfileOnly("FROM " + base + ":amd64\nRUN echo composed > /composed\n");
+        byte[] context = RemoteBuildsIT.dockerfileOnly("FROM " + base + ":amd64\nRUN echo composed > /composed\n");
         HttpResponse<String> uploaded = HTTP.send(HttpRequest.newBuilder(b.resolve("/api/v1/builds/contexts"))
                 .header("Authorization", basic()).header("Content-Type", "application/x-tar")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(context)).build(), HttpResponse.BodyHandlers.ofString());
@@ -193,18 +193,5 @@ class ComposeTopologyIT {
             request.headers(headers);
         }
         return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
-    }
-
-    private static byte[] dockerfileOnly(String dockerfile) throws Exception {
-        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
-        try (var tar = new org.apache.commons.compress.archivers.tar.TarArchiveOutputStream(bytes)) {
-            byte[] content = dockerfile.getBytes(StandardCharsets.UTF_8);
-            var entry = new org.apache.commons.compress.archivers.tar.TarArchiveEntry("Dockerfile");
-            entry.setSize(content.length);
-            tar.putArchiveEntry(entry);
-            tar.write(content);
-            tar.closeArchiveEntry();
-        }
-        return bytes.toByteArray();
     }
 }
