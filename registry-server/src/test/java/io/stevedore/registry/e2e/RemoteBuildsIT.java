@@ -487,7 +487,7 @@ class RemoteBuildsIT {
     }
 
     /** A context of one Dockerfile, as a tar. */
-    private static byte[] dockerfileOnly(String dockerfile) throws IOException {
+    static byte[] dockerfileOnly(String dockerfile) throws IOException {
         java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
         try (org.apache.commons.compress.archivers.tar.TarArchiveOutputStream tar =
                      new org.apache.commons.compress.archivers.tar.TarArchiveOutputStream(bytes)) {

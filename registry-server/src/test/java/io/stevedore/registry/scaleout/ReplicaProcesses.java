@@ -29,6 +29,12 @@ public final class ReplicaProcesses implements AutoCloseable {
      * storage settings) and waits until its readiness probe is UP.
      */
     public Replica start(Path jar, Path workDir, List<String> args) throws Exception {
+        return start(jar, workDir, args, java.util.Map.of());
+    }
+
+    /** As {@link #start(Path, Path, List)}, with settings also in the environment (as a container gets them). */
+    public Replica start(Path jar, Path workDir, List<String> args, java.util.Map<String, String> environment)
+            throws Exception {
         int port;
         try (ServerSocket socket = new ServerSocket(0)) {
             port = socket.getLocalPort();
@@ -39,8 +45,10 @@ public final class ReplicaProcesses implements AutoCloseable {
                 ProcessHandle.current().info().command().orElse("java"), "-Xmx256m", "-jar", jar.toString(),
                 "--server.port=" + port, "--server.address=127.0.0.1"));
         command.addAll(args);
-        Process process = new ProcessBuilder(command).directory(workDir.toFile())
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        ProcessBuilder builder = new ProcessBuilder(command).directory(workDir.toFile())
+                .redirectErrorStream(true).redirectOutput(log.toFile());
+        builder.environment().putAll(environment);
+        Process process = builder.start();
         Replica replica = new Replica(URI.create("http://127.0.0.1:" + port), process, log);
         replicas.add(replica);
         awaitReady(replica);
