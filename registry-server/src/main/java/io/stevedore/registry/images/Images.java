@@ -4,13 +4,13 @@ import io.stevedore.json.Json;
 import io.stevedore.oci.Descriptor;
 import io.stevedore.oci.Digest;
 import io.stevedore.oci.InvalidManifestException;
-import io.stevedore.oci.InvalidNameException;
 import io.stevedore.oci.Manifest;
 import io.stevedore.oci.ManifestParser;
 import io.stevedore.oci.Platform;
 import io.stevedore.oci.Reference;
 import io.stevedore.oci.RepositoryName;
 import io.stevedore.registry.api.ApiException;
+import io.stevedore.registry.api.ApiNames;
 import io.stevedore.registry.metadata.ManifestStore;
 import io.stevedore.registry.metadata.ManifestStore.StoredManifest;
 import io.stevedore.storage.BlobStore;
@@ -44,11 +44,7 @@ class Images {
     }
 
     static RepositoryName repositoryName(String name) {
-        try {
-            return RepositoryName.of(name);
-        } catch (InvalidNameException e) {
-            throw ApiException.badRequest(e.getMessage());
-        }
+        return ApiNames.repository(name);
     }
 
     static Reference reference(String text) {

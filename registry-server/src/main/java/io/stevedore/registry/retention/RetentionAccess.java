@@ -1,8 +1,7 @@
 package io.stevedore.registry.retention;
 
-import io.stevedore.oci.InvalidNameException;
-import io.stevedore.oci.RepositoryName;
 import io.stevedore.registry.api.ApiException;
+import io.stevedore.registry.api.ApiNames;
 import io.stevedore.registry.auth.AccessGate;
 import io.stevedore.registry.auth.AccessRefused;
 import io.stevedore.registry.auth.access.AccessPolicy;
@@ -10,7 +9,6 @@ import io.stevedore.registry.auth.access.Caller;
 import io.stevedore.registry.auth.access.Scope;
 import io.stevedore.registry.auth.accounts.Accounts;
 import jakarta.servlet.http.HttpServletRequest;
-import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Component;
 
 /**
@@ -57,11 +55,7 @@ class RetentionAccess {
     }
 
     static String repositoryName(String name) {
-        try {
-            return RepositoryName.of(name.startsWith("/") ? name.substring(1) : name).value();
-        } catch (InvalidNameException e) {
-            throw ApiException.badRequest(e.getMessage());
-        }
+        return ApiNames.repository(name.startsWith("/") ? name.substring(1) : name).value();
     }
 
     static String namespaceName(String name) {
@@ -75,13 +69,7 @@ class RetentionAccess {
         try {
             return gate.admit(request, scope);
         } catch (AccessRefused e) {
-            HttpStatus status = switch (e.kind()) {
-                case UNAUTHORIZED -> HttpStatus.UNAUTHORIZED;
-                case DENIED -> HttpStatus.FORBIDDEN;
-                case TOO_MANY_REQUESTS -> HttpStatus.TOO_MANY_REQUESTS;
-            };
-            throw new ApiException(status, e.kind() == AccessRefused.Kind.DENIED && denied != null
-                    ? denied : e.getMessage(), e.headers());
+            throw e.asApiException(denied);
         }
     }
 }

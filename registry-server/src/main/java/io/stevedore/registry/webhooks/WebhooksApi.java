@@ -1,9 +1,8 @@
 package io.stevedore.registry.webhooks;
 
 import io.stevedore.json.Json;
-import io.stevedore.oci.InvalidNameException;
-import io.stevedore.oci.RepositoryName;
 import io.stevedore.registry.api.ApiException;
+import io.stevedore.registry.api.ApiNames;
 import io.stevedore.registry.auth.access.Caller;
 import io.stevedore.registry.auth.accounts.NamespaceStore;
 import io.stevedore.registry.auth.audit.AuditLog;
@@ -297,11 +296,7 @@ class WebhooksApi {
     }
 
     private static String repository(String repository) {
-        try {
-            return RepositoryName.of(repository).value();
-        } catch (InvalidNameException e) {
-            throw ApiException.badRequest(e.getMessage());
-        }
+        return ApiNames.repository(repository).value();
     }
 
     private static ApiException noSuchWebhook(long id) {

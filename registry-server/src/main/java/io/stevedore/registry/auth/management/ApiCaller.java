@@ -1,7 +1,7 @@
 package io.stevedore.registry.auth.management;
 
 import io.stevedore.registry.api.ApiException;
-import io.stevedore.oci.InvalidNameException;
+import io.stevedore.registry.api.ApiNames;
 import io.stevedore.oci.RepositoryName;
 import io.stevedore.registry.auth.access.Role;
 import io.stevedore.registry.auth.access.WhenAuthEnabled;
@@ -88,11 +88,7 @@ class ApiCaller {
         if (name == null) {
             throw ApiException.badRequest("repository is required");
         }
-        try {
-            return RepositoryName.of(name.startsWith("/") ? name.substring(1) : name);
-        } catch (InvalidNameException e) {
-            throw ApiException.badRequest(e.getMessage());
-        }
+        return ApiNames.repository(name.startsWith("/") ? name.substring(1) : name);
     }
 
     /** A repository of the namespace, for a grant there. */

@@ -1,8 +1,7 @@
 package io.stevedore.registry.builds.triggers;
 
-import io.stevedore.oci.InvalidNameException;
-import io.stevedore.oci.RepositoryName;
 import io.stevedore.registry.api.ApiException;
+import io.stevedore.registry.api.ApiNames;
 import io.stevedore.registry.auth.audit.AuditLog;
 import io.stevedore.registry.auth.access.Caller;
 import io.stevedore.registry.builds.BuildAccess;
@@ -260,11 +259,7 @@ class BuildTriggersApi {
     }
 
     private static String repositoryName(String name) {
-        try {
-            return RepositoryName.of(name).value();
-        } catch (InvalidNameException e) {
-            throw ApiException.badRequest(e.getMessage());
-        }
+        return ApiNames.repository(name).value();
     }
 
     private static ApiException noTrigger(String id) {
