@@ -105,13 +105,12 @@ class UploadHandler {
         if (size.isEmpty()) {
             return false;
         }
-        long repositoryId = repositories.findOrCreate(x.name());
         boolean linked = Boolean.TRUE.equals(transaction.execute(s -> {
             blobs.holdAgainstCollection(digest);
             if (blobs.size(digest).isEmpty()) {
                 return false; // garbage collection took it since: the client uploads it instead
             }
-            blobs.link(repositoryId, digest);
+            blobs.link(repositories.findOrCreate(x.name()), digest);
             return true;
         }));
         if (!linked) {
@@ -123,11 +122,10 @@ class UploadHandler {
 
     /** POST with {@code ?digest=}: the whole blob in one request. */
     private void monolithic(Exchange x, Digest digest) throws IOException {
-        long repositoryId = repositories.findOrCreate(x.name());
         try (UploadWriter writer = store.upload(UploadIds.newId())) {
             writer.append(x.request().getInputStream());
             checkDeclaredLength(x, writer, 0);
-            commitAndRecord(writer, digest, repositoryId, () -> { });
+            commitAndRecord(writer, digest, x.name(), () -> { });
         }
         answerCreated(x, digest);
     }
@@ -149,7 +147,7 @@ class UploadHandler {
             appendChunk(x, upload, writer, false);
             try {
                 // One transaction: the blob becomes visible exactly when its session disappears.
-                commitAndRecord(writer, digest, upload.repositoryId(), () -> uploads.delete(upload.id()));
+                commitAndRecord(writer, digest, x.name(), () -> uploads.delete(upload.id()));
             } catch (RuntimeException | IOException e) {
                 uploads.delete(upload.id()); // the store has dropped (or published) the session's bytes
                 throw e;
@@ -214,9 +212,11 @@ class UploadHandler {
 
     /**
      * Commits the bytes and records the blob in one transaction holding the digest's collection
-     * lock, so that garbage collection cannot delete the bytes between the two (docs/gc.md).
+     * lock, so that garbage collection cannot delete the bytes between the two (docs/gc.md). The
+     * repository is looked up (or created again) inside it, holding its row, so a repository
+     * deleted meanwhile is recreated or waits for this push rather than failing its foreign key.
      */
-    private void commitAndRecord(UploadWriter writer, Digest digest, long repositoryId, Runnable alsoRecord)
+    private void commitAndRecord(UploadWriter writer, Digest digest, RepositoryName repository, Runnable alsoRecord)
             throws IOException {
         try {
             transaction.executeWithoutResult(s -> {
@@ -227,7 +227,7 @@ class UploadHandler {
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }
-                blobs.linkNew(repositoryId, digest, size);
+                blobs.linkNew(repositories.findOrCreate(repository), digest, size);
                 alsoRecord.run();
             });
         } catch (UncheckedIOException e) {

@@ -19,15 +19,26 @@ public class RepositoryStore {
                 .query(Long.class).optional();
     }
 
-    /** The repository's id, creating the repository if needed (safe under concurrent creators). */
+    /**
+     * The repository's id, creating the repository if needed (safe under concurrent creators).
+     * Inside a transaction the row stays locked {@code FOR KEY SHARE} until it ends: a concurrent
+     * repository delete waits for it (and then takes what it linked along), instead of deleting
+     * the row from under the links and manifests about to reference it, which would fail their
+     * foreign keys. A row deleted while this waited for it is created again.
+     */
     public long findOrCreate(RepositoryName name) {
-        Optional<Long> existing = find(name);
-        if (existing.isPresent()) {
-            return existing.get();
+        for (int attempt = 0; ; attempt++) {
+            Optional<Long> existing = jdbc.sql("select id from repositories where name = ? for key share")
+                    .param(name.value()).query(Long.class).optional();
+            if (existing.isPresent()) {
+                return existing.get();
+            }
+            if (attempt == 3) {
+                throw new IllegalStateException("repository " + name.value() + " keeps disappearing");
+            }
+            jdbc.sql("insert into repositories (name) values (?) on conflict (name) do nothing")
+                    .param(name.value()).update();
         }
-        jdbc.sql("insert into repositories (name) values (?) on conflict (name) do nothing")
-                .param(name.value()).update();
-        return find(name).orElseThrow();
     }
 
     /** The repository's visibility, if it exists. */

@@ -2,6 +2,8 @@ package io.stevedore.registry.webhooks;
 
 import java.time.Instant;
 import java.util.UUID;
+import io.stevedore.registry.metadata.RepositoryDeleted;
+import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionSynchronization;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
@@ -27,6 +29,12 @@ public class WebhookEvents {
         if (deliveries.insertEvent(id, event, event.payload(id, Instant.now())) > 0) {
             wakeAfterCommit();
         }
+    }
+
+    /** Runs synchronously on the publisher's thread, so inside the delete's transaction. */
+    @EventListener
+    void repositoryDeleted(RepositoryDeleted deleted) {
+        record(WebhookEvent.repositoryDeleted(deleted.actor(), deleted.repository()));
     }
 
     /** A ping to this webhook alone; the delivery's id. */

@@ -61,7 +61,7 @@ class WebhooksTest extends AuthRegistryTestSupport {
     }
 
     @Test
-    void pushDeleteBuildAndPingAreDeliveredSigned() throws Exception {
+    void pushDeletesBuildAndPingAreDeliveredSigned() throws Exception {
         try (WebhookReceiver receiver = WebhookReceiver.start()) {
             TestUser alice = user("alice");
             JsonNode webhook = call(201, "POST", "/api/v1/namespaces/" + alice.name() + "/webhooks", Map.of(
@@ -100,6 +100,11 @@ class WebhooksTest extends AuthRegistryTestSupport {
                     .asString().equals("manifest")));
             assertSigned(manifestDeleted, SECRET);
             assertThat(manifestDeleted.json().get("digest").asString()).isEqualTo(pushed.digest());
+            call(204, "DELETE", "/api/v1/repositories/" + repository, null, alice.basic());
+            JsonNode repositoryDeleted = receiver.await(type("delete").and(r -> r.json().get("target")
+                    .asString().equals("repository"))).json();
+            assertThat(repositoryDeleted.get("repository").asString()).isEqualTo(repository);
+            assertThat(repositoryDeleted.get("actor").asString()).isEqualTo(alice.name());
 
             long built = submitBuild(alice, repository);
             lease(built);

@@ -8,13 +8,16 @@ import io.stevedore.registry.auth.access.WhenAuthEnabled;
 import io.stevedore.registry.auth.accounts.Account;
 import io.stevedore.registry.auth.accounts.User;
 import io.stevedore.registry.auth.audit.AuditLog;
+import io.stevedore.registry.metadata.RepositoryDeleted;
 import io.stevedore.registry.metadata.RepositoryStore;
 import io.stevedore.registry.metadata.Visibility;
 import io.stevedore.registry.usage.UsageStore;
 import jakarta.servlet.http.HttpServletRequest;
 import java.util.Map;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
+import org.springframework.transaction.support.TransactionTemplate;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PatchMapping;
@@ -47,10 +50,14 @@ class RepositoriesApi {
     private final AccessPolicy policy;
     private final AuditLog audit;
     private final UsageStore usage;
+    private final TransactionTemplate transaction;
+    private final ApplicationEventPublisher events;
 
     RepositoriesApi(ApiCaller api, RepositoryStore repositories, AccessPolicy policy, AuditLog audit,
-                    UsageStore usage) {
+                    UsageStore usage, TransactionTemplate transaction, ApplicationEventPublisher events) {
         this.usage = usage;
+        this.transaction = transaction;
+        this.events = events;
         this.api = api;
         this.repositories = repositories;
         this.policy = policy;
@@ -95,11 +102,16 @@ class RepositoriesApi {
         if (!siteAdmin && policy.role(caller, repository).orElse(null) != Role.ADMIN) {
             throw ApiException.forbidden("deleting " + repository.value() + " takes the admin role on it");
         }
-        if (!repositories.delete(repository)) {
-            throw noSuchRepository(repository);
-        }
-        audit.recordRepository(AuditLog.REPOSITORY_DELETED, caller.name(), request.getRemoteAddr(),
-                repository.value(), Map.of("repository", repository.value()));
+        // One transaction: the audit row and the webhook event (recorded by a listener of
+        // RepositoryDeleted, synchronously, on this thread) commit with the delete or not at all.
+        transaction.executeWithoutResult(status -> {
+            if (!repositories.delete(repository)) {
+                throw noSuchRepository(repository);
+            }
+            audit.recordRepository(AuditLog.REPOSITORY_DELETED, caller.name(), request.getRemoteAddr(),
+                    repository.value(), Map.of("repository", repository.value()));
+            events.publishEvent(new RepositoryDeleted(repository.value(), caller.name()));
+        });
         return ResponseEntity.noContent().build();
     }
 
