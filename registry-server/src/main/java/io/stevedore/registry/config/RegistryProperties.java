@@ -76,6 +76,9 @@ public record RegistryProperties(@DefaultValue("./data") Path dataDir,
      * @param failedLogins         the failed-login rate limit
      * @param credentialCacheTtl   how long verified credentials are remembered, so that HTTP Basic on
      *                             every request does not cost a password hash each time; 0 disables
+     * @param accessCacheTtl       how long a replica remembers that an account may act on a repository, so
+     *                             that each request does not ask PostgreSQL again; changes to grants made
+     *                             through this replica apply at once, through others within this; 0 disables
      */
     public record Auth(@DefaultValue("true") boolean enabled, String adminPassword,
                        @DefaultValue("stevedore") String service, String realm,
@@ -84,7 +87,8 @@ public record RegistryProperties(@DefaultValue("./data") Path dataDir,
                        @DefaultValue("30d") Duration refreshTokenLifetime,
                        Path signingKey,
                        @DefaultValue FailedLogins failedLogins,
-                       @DefaultValue("60s") Duration credentialCacheTtl) {
+                       @DefaultValue("60s") Duration credentialCacheTtl,
+                       @DefaultValue("2s") Duration accessCacheTtl) {
     }
 
     /**

@@ -12,10 +12,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
+import java.util.concurrent.Future;
 
 /** One upload session's file, appended to; hashed as it is written where the hash state is known. */
 final class FsUploadWriter implements UploadWriter {
     private static final int BUFFER = 256 * 1024;
+    private static final long WRITE_BACK_EVERY = 8L << 20;
 
     private final FsBlobStore store;
     private final String uploadId;
@@ -26,6 +28,8 @@ final class FsUploadWriter implements UploadWriter {
     /** SHA-256 over bytes 0..size, or null when this process does not know it (then commit re-reads). */
     private MessageDigest sha256;
     private boolean finished;
+    private long unflushed;
+    private Future<?> writingBack;
 
     FsUploadWriter(FsBlobStore store, String uploadId, Path file, HashStates hashStates) throws IOException {
         this.store = store;
@@ -49,27 +53,50 @@ final class FsUploadWriter implements UploadWriter {
         return null;
     }
 
+    /**
+     * Hashes each piece as it is written, on this thread: handing pieces to a hashing thread was
+     * measured slower here (the wake-ups of the request's virtual thread cost more than they
+     * overlapped on two cores; docs/benchmarks.md, issue 13).
+     */
     @Override
     public long append(InputStream in) throws IOException {
-        byte[] array = new byte[BUFFER];
-        ByteBuffer buffer = ByteBuffer.wrap(array);
+        byte[] piece = new byte[BUFFER];
         long total = 0;
         int n;
-        while ((n = in.readNBytes(array, 0, BUFFER)) > 0) {
+        while ((n = in.readNBytes(piece, 0, BUFFER)) > 0) {
+            write(piece, n);
             if (sha256 != null) {
-                sha256.update(array, 0, n);
-            }
-            buffer.clear().limit(n);
-            while (buffer.hasRemaining()) {
-                channel.write(buffer);
+                sha256.update(piece, 0, n);
             }
             total += n;
             size += n;
+            writeBackSoon(n);
             if (n < BUFFER) {
                 break;
             }
         }
         return total;
+    }
+
+    private void write(byte[] array, int n) throws IOException {
+        ByteBuffer buffer = ByteBuffer.wrap(array, 0, n);
+        while (buffer.hasRemaining()) {
+            channel.write(buffer);
+        }
+    }
+
+    /**
+     * Starts writing dirty pages to disk once {@link #WRITE_BACK_EVERY} bytes have accumulated,
+     * in the background, so that the fsync of the commit finds little left to write instead of
+     * a whole large blob; a kernel with gigabytes of RAM would otherwise hold it all in memory
+     * until then. Durability still rests on the commit's own fsync alone.
+     */
+    private void writeBackSoon(int written) {
+        unflushed += written;
+        if (unflushed >= WRITE_BACK_EVERY && (writingBack == null || writingBack.isDone())) {
+            unflushed = 0;
+            writingBack = WriteBack.start(file);
+        }
     }
 
     @Override

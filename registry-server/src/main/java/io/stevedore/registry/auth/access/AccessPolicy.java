@@ -61,10 +61,12 @@ public class AccessPolicy {
 
     private final JdbcClient jdbc;
     private final Accounts accounts;
+    private final RecentRoles recent;
 
-    public AccessPolicy(JdbcClient jdbc, Accounts accounts) {
+    public AccessPolicy(JdbcClient jdbc, Accounts accounts, RecentRoles recent) {
         this.jdbc = jdbc;
         this.accounts = accounts;
+        this.recent = recent;
     }
 
     private static String grantedRank(String repositoryExpression) {
@@ -86,10 +88,11 @@ public class AccessPolicy {
 
     /** The account's (null: anonymous) role on the repository, public visibility counting as read. */
     public Optional<Role> role(Account account, RepositoryName repository) {
-        List<Object> params = grantedRankParams(account);
-        params.add(repository.value());
-        int rank = jdbc.sql(ROLE).params(params).query(Integer.class).single();
-        Optional<Role> role = Role.ofRank(rank);
+        Optional<Role> role = recent.role(account, repository, () -> {
+            List<Object> params = grantedRankParams(account);
+            params.add(repository.value());
+            return Role.ofRank(jdbc.sql(ROLE).params(params).query(Integer.class).single());
+        });
         return account instanceof BuildAccount build ? cut(build, repository, role) : role;
     }
 

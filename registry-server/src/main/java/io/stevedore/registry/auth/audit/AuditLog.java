@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
 
@@ -48,10 +49,18 @@ public class AuditLog {
     /** A claimed user name longer than any real one is kept only this long. */
     private static final int MAX_ACTOR = 128;
 
-    private final JdbcClient jdbc;
+    /** Told of every entry recorded here, as it is written (within the writer's transaction, if any). */
+    public interface Listener {
+        void recorded(String event);
+    }
 
-    public AuditLog(JdbcClient jdbc) {
+    private final JdbcClient jdbc;
+    private final ObjectProvider<Listener> listenerBeans;
+    private volatile List<Listener> listeners;
+
+    public AuditLog(JdbcClient jdbc, ObjectProvider<Listener> listeners) {
         this.jdbc = jdbc;
+        this.listenerBeans = listeners;
     }
 
     /** @param actor the account, or the name a failed login claimed, or null for an anonymous caller */
@@ -74,6 +83,11 @@ public class AuditLog {
                 .params(event, clip(actor), clientAddress, namespace, repository,
                         detail.isEmpty() ? null : Json.MAPPER.writeValueAsString(detail))
                 .update();
+        List<Listener> known = listeners;
+        if (known == null) { // resolved once, not per entry: pushes record here
+            known = listeners = listenerBeans.orderedStream().toList();
+        }
+        known.forEach(listener -> listener.recorded(event));
     }
 
     /** An entry about a repository: its namespace is its first path component. */

@@ -10,6 +10,7 @@ import io.stevedore.registry.auth.audit.AuditLog;
 import io.stevedore.registry.auth.audit.FailedLoginCount;
 import io.stevedore.registry.config.RegistryProperties;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -43,6 +44,8 @@ public class Logins {
     /** Checked against when the user does not exist, so that such an answer takes as long as a wrong password. */
     private final String unknownUserHash;
     private final ObjectProvider<IssuedCredentials> issued;
+    /** The issuers, resolved at the first login: a bean lookup per request cost more than the check itself. */
+    private volatile List<IssuedCredentials> issuers;
 
     public Logins(UserStore users, RobotStore robots, AccessTokenStore accessTokens, AuditLog audit,
                   PasswordEncoder passwords, VerifiedCredentials verified, RegistryProperties properties,
@@ -68,7 +71,7 @@ public class Logins {
      */
     public Login login(Credentials credentials, String clientAddress, String via) {
         String name = credentials.username();
-        Optional<IssuedCredentials> issuer = issued.orderedStream().filter(i -> i.recognises(name)).findFirst();
+        Optional<IssuedCredentials> issuer = issuers().stream().filter(i -> i.recognises(name)).findFirst();
         if (issuer.isPresent()) {
             // Random 256-bit secrets, checked with one indexed query: neither cached (they die with
             // their build, at once) nor rate-limited (nothing to guess).
@@ -82,19 +85,30 @@ public class Logins {
             auditSuccess(remembered.get(), clientAddress, via);
             return remembered.get();
         }
-        Optional<Duration> wait = throttle(name, clientAddress);
-        if (wait.isPresent()) {
-            throttled.increment();
-            throw AuthenticationFailed.throttled(wait.get());
+        Login login = verified.verifyOnce(name, credentials.password(), () -> {
+            Optional<Duration> wait = throttle(name, clientAddress);
+            if (wait.isPresent()) {
+                throttled.increment();
+                throw AuthenticationFailed.throttled(wait.get());
+            }
+            Optional<Login> checked = verify(name, credentials.password());
+            if (checked.isEmpty()) {
+                audit.record(AuditLog.LOGIN_FAILURE, name, clientAddress, Map.of("via", via));
+                throw AuthenticationFailed.badCredentials("invalid username or password");
+            }
+            verified.remember(name, credentials.password(), checked.get());
+            return checked.get();
+        });
+        auditSuccess(login, clientAddress, via);
+        return login;
+    }
+
+    private List<IssuedCredentials> issuers() {
+        List<IssuedCredentials> known = issuers;
+        if (known == null) {
+            known = issuers = issued.orderedStream().toList();
         }
-        Optional<Login> login = verify(name, credentials.password());
-        if (login.isEmpty()) {
-            audit.record(AuditLog.LOGIN_FAILURE, name, clientAddress, Map.of("via", via));
-            throw AuthenticationFailed.badCredentials("invalid username or password");
-        }
-        auditSuccess(login.get(), clientAddress, via);
-        verified.remember(name, credentials.password(), login.get());
-        return login.get();
+        return known;
     }
 
     /** A login at the token endpoint is audited, however verified; HTTP Basic on every request is not. */

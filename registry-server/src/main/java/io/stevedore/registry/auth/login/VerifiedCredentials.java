@@ -5,7 +5,10 @@ import io.stevedore.registry.auth.accounts.Secrets;
 import io.stevedore.registry.config.RegistryProperties;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 import org.springframework.stereotype.Component;
 
 /**
@@ -24,6 +27,8 @@ public class VerifiedCredentials {
     }
 
     private final Map<String, Entry> entries = new ConcurrentHashMap<>();
+    /** Verifications running now, by key: requests arriving meanwhile with the same credentials wait for them. */
+    private final Map<String, CompletableFuture<Login>> running = new ConcurrentHashMap<>();
     private final long ttlNanos;
 
     public VerifiedCredentials(RegistryProperties properties) {
@@ -44,6 +49,38 @@ public class VerifiedCredentials {
             return Optional.empty();
         }
         return Optional.of(entry.login());
+    }
+
+    /**
+     * {@code verify}'s answer, computed once for all the requests that bring the same credentials
+     * while they are not remembered: when an entry expires under load, every client thread misses
+     * at once, and each would hash the password (tens of milliseconds of CPU each) for one answer.
+     * A failure ({@link AuthenticationFailed}) is every waiter's failure.
+     */
+    Login verifyOnce(String name, String secret, Supplier<Login> verify) {
+        if (ttlNanos <= 0) {
+            return verify.get();
+        }
+        String key = key(name, secret);
+        CompletableFuture<Login> mine = new CompletableFuture<>();
+        CompletableFuture<Login> other = running.putIfAbsent(key, mine);
+        if (other != null) {
+            try {
+                return other.join();
+            } catch (CompletionException e) {
+                throw e.getCause() instanceof RuntimeException r ? r : e;
+            }
+        }
+        try {
+            Login login = find(name, secret).orElseGet(verify);
+            mine.complete(login);
+            return login;
+        } catch (RuntimeException e) {
+            mine.completeExceptionally(e);
+            throw e;
+        } finally {
+            running.remove(key, mine);
+        }
     }
 
     void remember(String name, String secret, Login login) {

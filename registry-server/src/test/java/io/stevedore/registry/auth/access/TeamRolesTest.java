@@ -105,6 +105,31 @@ class TeamRolesTest extends AuthRegistryTestSupport {
     }
 
     @Test
+    void accessTakenAwayIsRefusedAtTheNextRequestThoughGrantedRolesAreRemembered() {
+        TestUser owner = newUser("owner");
+        TestUser member = newUser("member");
+        String org = newOrganization("acme", owner);
+        String app = org + "/app";
+        pushImage(owner.basic(), app, "v1");
+        api(201, "POST", "/api/v1/orgs/" + org + "/teams", Map.of("name", "devs"), owner.basic());
+        api(200, "PUT", "/api/v1/orgs/" + org + "/teams/devs/permissions", grant(app, "write"), owner.basic());
+        api(204, "PUT", "/api/v1/orgs/" + org + "/teams/devs/members/" + member.name(), null, owner.basic());
+        assertThat(pull(member, app)).isEqualTo(200);
+        assertThat(push(member, app)).isEqualTo(201);
+
+        api(204, "DELETE", "/api/v1/orgs/" + org + "/teams/devs/members/" + member.name(), null, owner.basic());
+        assertThat(pull(member, app)).as("removed from the team").isEqualTo(403);
+        assertThat(push(member, app)).isEqualTo(403);
+
+        api(200, "PATCH", "/api/v1/repositories/" + app, Map.of("visibility", "public"), owner.basic());
+        assertThat(get("/v2/" + app + "/manifests/v1").status()).as("public: anyone pulls").isEqualTo(200);
+        assertThat(pull(member, app)).isEqualTo(200);
+        api(200, "PATCH", "/api/v1/repositories/" + app, Map.of("visibility", "private"), owner.basic());
+        assertThat(get("/v2/" + app + "/manifests/v1").status()).as("private again").isEqualTo(401);
+        assertThat(pull(member, app)).isEqualTo(403);
+    }
+
+    @Test
     void organizationAdminsMayDoEverythingUnderItAndMembersBecomeAdminsOnlyWhenMadeSo() {
         TestUser owner = newUser("owner");
         TestUser colleague = newUser("colleague");
