@@ -22,6 +22,7 @@ import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.catalina.connector.ClientAbortException;
+import org.apache.tomcat.util.http.InvalidParameterException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.web.filter.ServerHttpObservationFilter;
@@ -115,6 +116,9 @@ public class DistributionServlet extends HttpServlet {
             writeError(response, 400, ErrorCode.NAME_INVALID, e.getMessage(), null, Map.of());
         } catch (InvalidDigestException e) {
             writeError(response, 400, ErrorCode.DIGEST_INVALID, e.getMessage(), null, Map.of());
+        } catch (InvalidParameterException e) {
+            // Tomcat parses the query string on the first parameter read and fails on bad escapes
+            writeError(response, 400, ErrorCode.UNSUPPORTED, "malformed query string", null, Map.of());
         } catch (ClientAbortException e) {
             log.debug("client went away: {} {}", request.getMethod(), request.getRequestURI());
         } catch (RuntimeException | IOException e) {
