@@ -49,6 +49,16 @@ public class AccessGate {
      *                       access, 429 while logins from this name or address are throttled
      */
     public Caller admit(HttpServletRequest request, Scope required) {
+        return admit(request, required, List.of());
+    }
+
+    /**
+     * As {@link #admit(HttpServletRequest, Scope)}, with scopes the request can use but does not
+     * need added to the challenge, so that a client that asks for exactly what the challenge
+     * names gets them in its token: pull on a cross-repository mount's source, as CNCF
+     * Distribution challenges for it. Without them the mount falls back to an upload.
+     */
+    public Caller admit(HttpServletRequest request, Scope required, List<Scope> alsoUseful) {
         if (!enabled) {
             return Caller.UNRESTRICTED;
         }
@@ -56,11 +66,11 @@ public class AccessGate {
         try {
             caller = authenticate(request);
         } catch (AuthenticationFailed e) {
-            throw refusal(request, required, e);
+            throw refusal(request, required, alsoUseful, e);
         }
         if (required == null) {
             if (caller instanceof Caller.Anonymous) {
-                throw unauthorized(request, null, null, "authentication required");
+                throw unauthorized(request, null, List.of(), null, "authentication required");
             }
             return caller;
         }
@@ -68,7 +78,7 @@ public class AccessGate {
             return caller;
         }
         if (caller instanceof Caller.Anonymous) {
-            throw unauthorized(request, required, null, "authentication required");
+            throw unauthorized(request, required, alsoUseful, null, "authentication required");
         }
         throw new AccessRefused(AccessRefused.Kind.DENIED, "requested access to the resource is denied",
                 Map.of(), missing(required));
@@ -88,28 +98,35 @@ public class AccessGate {
                 .orElseThrow(() -> AuthenticationFailed.badCredentials("unsupported authorization scheme"));
     }
 
-    private AccessRefused refusal(HttpServletRequest request, Scope required, AuthenticationFailed e) {
+    private AccessRefused refusal(HttpServletRequest request, Scope required, List<Scope> alsoUseful,
+                                  AuthenticationFailed e) {
         return switch (e.reason()) {
             case THROTTLED -> new AccessRefused(AccessRefused.Kind.TOO_MANY_REQUESTS, e.getMessage(),
                     Map.of("Retry-After", String.valueOf(e.retryAfter().toSeconds())), null);
-            case INVALID_TOKEN -> unauthorized(request, required, "invalid_token", e.getMessage());
-            case BAD_CREDENTIALS -> unauthorized(request, required, null, e.getMessage());
+            case INVALID_TOKEN -> unauthorized(request, required, alsoUseful, "invalid_token", e.getMessage());
+            case BAD_CREDENTIALS -> unauthorized(request, required, alsoUseful, null, e.getMessage());
         };
     }
 
-    private AccessRefused unauthorized(HttpServletRequest request, Scope required, String error, String message) {
+    private AccessRefused unauthorized(HttpServletRequest request, Scope required, List<Scope> alsoUseful,
+                                       String error, String message) {
         return new AccessRefused(AccessRefused.Kind.UNAUTHORIZED, message,
-                Map.of("WWW-Authenticate", challenge(request, required, error)),
+                Map.of("WWW-Authenticate", challenge(request, required, alsoUseful, error)),
                 required == null ? null : missing(required));
     }
 
-    /** {@code Bearer realm="…/auth/token",service="…",scope="…"}: where and what to ask for. */
-    String challenge(HttpServletRequest request, Scope required, String error) {
+    /**
+     * {@code Bearer realm="…/auth/token",service="…",scope="…"}: where and what to ask for;
+     * several scopes are separated by spaces in the one parameter, as Distribution sends them.
+     */
+    String challenge(HttpServletRequest request, Scope required, List<Scope> alsoUseful, String error) {
         Map<String, String> parameters = new LinkedHashMap<>();
         parameters.put("realm", realm(request));
         parameters.put("service", service);
         if (required != null) {
-            parameters.put("scope", required.toString());
+            StringJoiner scopes = new StringJoiner(" ").add(required.toString());
+            alsoUseful.forEach(scope -> scopes.add(scope.toString()));
+            parameters.put("scope", scopes.toString());
         }
         if (error != null) {
             parameters.put("error", error);

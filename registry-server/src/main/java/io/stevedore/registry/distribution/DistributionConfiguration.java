@@ -1,9 +1,12 @@
 package io.stevedore.registry.distribution;
 
 import io.stevedore.registry.auth.AccessGate;
+import jakarta.servlet.DispatcherType;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.boot.web.servlet.ServletRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.Ordered;
 
 @Configuration(proxyBeanMethods = false)
 class DistributionConfiguration {
@@ -13,8 +16,16 @@ class DistributionConfiguration {
             ManifestHandler manifests, ListingHandler listings, ReferrersHandler referrers, AccessGate gate) {
         ServletRegistrationBean<DistributionServlet> registration = new ServletRegistrationBean<>(
                 new DistributionServlet(blobs, uploads, manifests, listings, referrers, gate), "/v2/*");
-        registration.setName("distribution");
+        registration.setName(V2PathGuard.DISTRIBUTION_SERVLET);
         registration.setLoadOnStartup(1);
+        return registration;
+    }
+
+    @Bean
+    FilterRegistrationBean<V2PathGuard> v2PathGuard() {
+        FilterRegistrationBean<V2PathGuard> registration = new FilterRegistrationBean<>(new V2PathGuard());
+        registration.setDispatcherTypes(DispatcherType.REQUEST, DispatcherType.ERROR);
+        registration.setOrder(Ordered.HIGHEST_PRECEDENCE);
         return registration;
     }
 }

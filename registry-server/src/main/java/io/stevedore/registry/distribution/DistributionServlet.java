@@ -22,6 +22,7 @@ import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.catalina.connector.ClientAbortException;
+import org.apache.tomcat.util.http.InvalidParameterException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.web.filter.ServerHttpObservationFilter;
@@ -115,6 +116,9 @@ public class DistributionServlet extends HttpServlet {
             writeError(response, 400, ErrorCode.NAME_INVALID, e.getMessage(), null, Map.of());
         } catch (InvalidDigestException e) {
             writeError(response, 400, ErrorCode.DIGEST_INVALID, e.getMessage(), null, Map.of());
+        } catch (InvalidParameterException e) {
+            // Tomcat parses the query string on the first parameter read and fails on bad escapes
+            writeError(response, 400, ErrorCode.UNSUPPORTED, "malformed query string", null, Map.of());
         } catch (ClientAbortException e) {
             log.debug("client went away: {} {}", request.getMethod(), request.getRequestURI());
         } catch (RuntimeException | IOException e) {
@@ -163,13 +167,32 @@ public class DistributionServlet extends HttpServlet {
             // The only route without a repository is the catalog.
             Scope required = name == null ? Scope.catalog()
                     : new Scope(Scope.REPOSITORY, name.value(), endpoint.actions());
-            Caller caller = gate.admit(request, required);
+            Caller caller = gate.admit(request, required, mountSource(request, name));
             endpoint.handler().handle(new Exchange(request, response, name, reference, caller));
             return;
         }
         observe(request, "/v2/**");
         throw new RegistryException(ErrorCode.UNSUPPORTED, 404, "no such endpoint in the distribution API",
                 null, Map.of());
+    }
+
+    /**
+     * Pull on the {@code from} repository of a cross-repository mount ({@code POST
+     * …/blobs/uploads/?mount=&from=}), for the challenge; none for any other request.
+     */
+    private static List<Scope> mountSource(HttpServletRequest request, RepositoryName target) {
+        if (!request.getMethod().equals("POST") || request.getParameter("mount") == null) {
+            return List.of();
+        }
+        String from = request.getParameter("from");
+        if (from == null || from.isEmpty() || target == null || from.equals(target.value())) {
+            return List.of();
+        }
+        try {
+            return List.of(Scope.repository(RepositoryName.of(from).value(), Scope.PULL));
+        } catch (InvalidNameException e) {
+            return List.of(); // an unusable source means no mount, not an error
+        }
     }
 
     /** {@code /v2/}: 200 to any caller the registry knows, which is how clients test their credentials. */

@@ -33,4 +33,17 @@ public enum ErrorCode {
     public String message() {
         return message;
     }
+
+    /** The code for an error status the container raised on its own, with no more to go on. */
+    public static ErrorCode forStatus(int status) {
+        return switch (status) {
+            case 400 -> NAME_INVALID;
+            case 401 -> UNAUTHORIZED;
+            case 403 -> DENIED;
+            case 404 -> NAME_UNKNOWN;
+            case 413 -> SIZE_INVALID;
+            case 429 -> TOOMANYREQUESTS;
+            default -> status >= 500 ? UNKNOWN : UNSUPPORTED;
+        };
+    }
 }

@@ -58,6 +58,11 @@ class ListingHandler {
                       Map<String, Object> head) throws IOException {
         Integer n = pageSize(x.param("n"));
         String last = x.param("last");
+        if (last != null && last.indexOf('\u0000') >= 0) {
+            // no name holds one, and PostgreSQL refuses it in text: a bad request, not a failure
+            throw new RegistryException(ErrorCode.UNSUPPORTED, 400, "'last' must not contain a NUL character", null,
+                    Map.of());
+        }
         List<String> items;
         boolean more = false;
         if (n == null) {

@@ -19,12 +19,14 @@ public class OciErrorReportValve extends ErrorReportValve {
         if (status < 400 || response.getContentWritten() > 0 || !response.setErrorReported()) {
             return;
         }
-        String code = status == 400 ? "NAME_INVALID" : status == 404 ? "NAME_UNKNOWN" : "UNSUPPORTED";
-        if (status >= 500) {
-            code = "UNKNOWN";
+        if (status == 501) {
+            // a method Tomcat does not implement (CONNECT): to a client, a method not supported here
+            status = 405;
+            response.setStatus(status);
         }
+        ErrorCode code = ErrorCode.forStatus(status);
         String message = status == 400 ? "malformed request path or headers" : "request refused";
-        byte[] body = ("{\"errors\":[{\"code\":\"" + code + "\",\"message\":\"" + message + "\"}]}")
+        byte[] body = ("{\"errors\":[{\"code\":\"" + code.name() + "\",\"message\":\"" + message + "\"}]}")
                 .getBytes(StandardCharsets.UTF_8);
         try {
             response.setContentType("application/json");

@@ -10,16 +10,11 @@ import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 import org.springframework.jdbc.core.simple.JdbcClient;
 
@@ -45,23 +40,6 @@ class ConsistencyTest extends RegistryTestSupport {
         return http().send(request.build(), BodyHandlers.ofByteArray());
     }
 
-    private static <T> List<T> concurrently(int n, Callable<T> task) throws Exception {
-        ExecutorService pool = Executors.newFixedThreadPool(n);
-        try {
-            List<Future<T>> futures = new ArrayList<>();
-            for (int i = 0; i < n; i++) {
-                futures.add(pool.submit(task));
-            }
-            List<T> results = new ArrayList<>();
-            for (Future<T> f : futures) {
-                results.add(f.get());
-            }
-            return results;
-        } finally {
-            pool.shutdownNow();
-        }
-    }
-
     private static Digest pushBlob(URI base, String repo, byte[] content) throws Exception {
         Digest digest = Digest.sha256(content);
         HttpResponse<byte[]> r = send(base, "POST", "/v2/" + repo + "/blobs/uploads/?digest=" + digest, content,
@@ -82,7 +60,7 @@ class ConsistencyTest extends RegistryTestSupport {
     void concurrentPushesOfTheSameBlobAllSucceedAndLeaveOneIntactBlob() throws Exception {
         String repo = "consistency/blob-" + UUID.randomUUID().toString().substring(0, 8);
         byte[] content = random(3 * 1024 * 1024 + 17);
-        List<Digest> digests = concurrently(8, () -> pushBlob(registryUrl(), repo, content));
+        List<Digest> digests = ConcurrentClients.together(8, () -> pushBlob(registryUrl(), repo, content));
         assertThat(new HashSet<>(digests)).containsExactly(Digest.sha256(content));
 
         HttpResponse<byte[]> get = send(registryUrl(), "GET", "/v2/" + repo + "/blobs/" + digests.getFirst(), null);
@@ -104,7 +82,7 @@ class ConsistencyTest extends RegistryTestSupport {
         Digest layerDigest = pushBlob(registryUrl(), repo, layer);
         Set<String> pushed = java.util.concurrent.ConcurrentHashMap.newKeySet();
         java.util.concurrent.atomic.AtomicInteger counter = new java.util.concurrent.atomic.AtomicInteger();
-        concurrently(8, () -> {
+        ConcurrentClients.together(8, () -> {
             String body = manifest(configDigest, config.length, layerDigest, layer.length, "n" + counter.incrementAndGet());
             HttpResponse<byte[]> r = send(registryUrl(), "PUT", "/v2/" + repo + "/manifests/latest",
                     body.getBytes(StandardCharsets.UTF_8), "Content-Type", "application/vnd.oci.image.manifest.v1+json");

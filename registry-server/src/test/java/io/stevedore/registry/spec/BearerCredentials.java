@@ -110,9 +110,13 @@ final class BearerCredentials {
         }
     }
 
-    private static String everyAction(String scope) {
-        int lastColon = scope.lastIndexOf(':');
-        return scope.startsWith("repository:") && lastColon > 0 ? scope.substring(0, lastColon + 1) + "*" : scope;
+    /** Every action on the challenged repository; a mount's source, named after it, stays as asked. */
+    private static String everyAction(String scopes) {
+        String[] each = scopes.trim().split("\\s+");
+        String first = each[0];
+        int lastColon = first.lastIndexOf(':');
+        each[0] = first.startsWith("repository:") && lastColon > 0 ? first.substring(0, lastColon + 1) + "*" : first;
+        return String.join(" ", each);
     }
 
     private static String key(URI uri) {

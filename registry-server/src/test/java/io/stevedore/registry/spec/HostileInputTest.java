@@ -27,6 +27,15 @@ class HostileInputTest extends RegistryTestSupport {
     }
 
     @Test
+    void listingsAfterANulCharacterAreBadRequestsNotFailures() {
+        String repo = SpecClient.uniqueRepository("hostile");
+        registry.pushImage(repo, "t1");
+        assertError(registry.get("/v2/" + repo + "/tags/list?last=%00"), 400, "UNSUPPORTED");
+        assertError(registry.get("/v2/" + repo + "/tags/list?n=1&last=a%00b"), 400, "UNSUPPORTED");
+        assertError(registry.get("/v2/_catalog?last=%00"), 400, "UNSUPPORTED");
+    }
+
+    @Test
     void contentRangeBeyondALongIsAnInvalidUpload() {
         String repo = SpecClient.uniqueRepository("hostile");
         String location = registry.startUpload(repo).location();

@@ -318,6 +318,33 @@ class PushSpecTest extends RegistryTestSupport {
         assertThat(pulled.body()).isEqualTo(blob.content());
     }
 
+    /**
+     * The OCI conformance suite's client (reggie) sends each request without credentials, then
+     * with a token for exactly the challenge's scope: the challenge of a mount must name pull on
+     * {@code from}, or the token cannot mount and the push uploads what the registry holds.
+     */
+    @Test
+    void crossRepositoryMountIs201ForAClientAskingOnlyForTheChallengedScope() throws Exception {
+        String source = SpecClient.uniqueRepository("mount-from");
+        String target = SpecClient.uniqueRepository("mount-to");
+        Blob blob = registry.pushBlob(source, Blob.random(700));
+        String mount = "/v2/" + target + "/blobs/uploads/?mount=" + blob.digest() + "&from=" + source;
+        SpecClient anonymous = new SpecClient(registryUrl(), http());
+
+        Response r = anonymous.post(mount, new byte[0]);
+        if (r.status() == 401) {
+            String challenge = r.header("WWW-Authenticate");
+            assertThat(challenge).contains("repository:" + source + ":pull");
+            String token = ChallengedToken.fetch(http(), challenge, registryAccount());
+            r = anonymous.post(mount, new byte[0], "Authorization", "Bearer " + token);
+        }
+
+        assertThat(r.status()).as("%s", r).isEqualTo(201);
+        assertThat(URI.create(r.location()).getPath()).isEqualTo("/v2/" + target + "/blobs/" + blob.digest());
+        assertThat(r.header("Docker-Content-Digest")).isEqualTo(blob.digest());
+        assertThat(registry.get("/v2/" + target + "/blobs/" + blob.digest()).body()).isEqualTo(blob.content());
+    }
+
     @Test
     void mountWithoutFromMountsABlobTheRegistryHolds() {
         String source = SpecClient.uniqueRepository("mount-from");
