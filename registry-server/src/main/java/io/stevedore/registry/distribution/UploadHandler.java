@@ -125,11 +125,25 @@ class UploadHandler {
     private void monolithic(Exchange x, Digest digest) throws IOException {
         long repositoryId = repositories.findOrCreate(x.name());
         try (UploadWriter writer = store.upload(UploadIds.newId())) {
-            writer.append(x.request().getInputStream());
-            checkDeclaredLength(x, writer, 0);
+            try {
+                writer.append(x.request().getInputStream());
+                checkDeclaredLength(x, writer, 0);
+            } catch (RuntimeException | IOException e) {
+                // No session records these bytes, so nothing else would ever remove them.
+                cancelQuietly(writer, e);
+                throw e;
+            }
             commitAndRecord(writer, digest, repositoryId, () -> { });
         }
         answerCreated(x, digest);
+    }
+
+    private static void cancelQuietly(UploadWriter writer, Exception failure) {
+        try {
+            writer.cancel();
+        } catch (IOException | RuntimeException e) {
+            failure.addSuppressed(e);
+        }
     }
 
     void patch(Exchange x) throws IOException {

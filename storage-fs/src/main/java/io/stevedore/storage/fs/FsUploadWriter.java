@@ -56,12 +56,18 @@ final class FsUploadWriter implements UploadWriter {
         long total = 0;
         int n;
         while ((n = in.readNBytes(array, 0, BUFFER)) > 0) {
+            buffer.clear().limit(n);
+            try {
+                while (buffer.hasRemaining()) {
+                    channel.write(buffer);
+                }
+            } catch (IOException e) {
+                dropUncounted(e);
+                throw e;
+            }
+            // Hashed only once written: the hash must cover exactly the bytes the session holds.
             if (sha256 != null) {
                 sha256.update(array, 0, n);
-            }
-            buffer.clear().limit(n);
-            while (buffer.hasRemaining()) {
-                channel.write(buffer);
             }
             total += n;
             size += n;
@@ -70,6 +76,19 @@ final class FsUploadWriter implements UploadWriter {
             }
         }
         return total;
+    }
+
+    /**
+     * A write that failed (the disk full) may have written part of its buffer: cut the file back
+     * to the bytes counted, so that the session goes on from {@link #size()} with a hash that fits.
+     */
+    private void dropUncounted(IOException failure) {
+        try {
+            channel.truncate(size);
+            channel.position(size);
+        } catch (IOException e) {
+            failure.addSuppressed(e);
+        }
     }
 
     @Override
