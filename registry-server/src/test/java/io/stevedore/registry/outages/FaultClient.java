@@ -68,6 +68,10 @@ final class FaultClient {
                 response.headers().firstValue("Location").orElse(null));
     }
 
+    URI resolve(String pathOrUrl) {
+        return base.resolve(pathOrUrl);
+    }
+
     /** POST ?digest=: the blob in one request. */
     Answer pushMonolithic(String repo, byte[] blob) throws Exception {
         return send("POST", "/v2/" + repo + "/blobs/uploads/?digest=" + Digest.sha256(blob), blob,
