@@ -77,10 +77,7 @@ class DiskFullTest {
     }
 
     private static void assertStorageFull(Answer answer) {
-        assertThat(answer.status()).as(answer.text()).isEqualTo(507);
-        assertThat(answer.errorCode()).isEqualTo("UNAVAILABLE");
-        assertThat(answer.text()).contains("storage is full").doesNotContain("Exception");
-        assertThat(answer.retryAfter()).isNotBlank();
+        FaultClient.assertOutage(answer, 507, "storage is full");
     }
 
     @Test

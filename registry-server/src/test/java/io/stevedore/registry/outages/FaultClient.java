@@ -97,6 +97,14 @@ final class FaultClient {
         return send("PUT", withDigest(location, Digest.sha256(blob)), null);
     }
 
+    /** An outage answer: {@code status}, code UNAVAILABLE, a message naming {@code what}, Retry-After, no trace. */
+    static void assertOutage(Answer answer, int status, String what) {
+        org.assertj.core.api.Assertions.assertThat(answer.status()).as(answer.text()).isEqualTo(status);
+        org.assertj.core.api.Assertions.assertThat(answer.errorCode()).isEqualTo("UNAVAILABLE");
+        org.assertj.core.api.Assertions.assertThat(answer.text()).contains(what).doesNotContain("Exception");
+        org.assertj.core.api.Assertions.assertThat(answer.retryAfter()).isNotBlank();
+    }
+
     static String withDigest(String location, Digest digest) {
         return location + (location.contains("?") ? "&" : "?") + "digest=" + digest;
     }

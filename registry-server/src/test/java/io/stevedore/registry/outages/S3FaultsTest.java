@@ -80,10 +80,7 @@ class S3FaultsTest {
     }
 
     private static void assertStorageUnavailable(Answer answer) {
-        assertThat(answer.status()).as(answer.text()).isEqualTo(503);
-        assertThat(answer.errorCode()).isEqualTo("UNAVAILABLE");
-        assertThat(answer.text()).contains("storage").doesNotContain("Exception");
-        assertThat(answer.retryAfter()).isNotBlank();
+        FaultClient.assertOutage(answer, 503, "storage");
     }
 
     @Test
