@@ -22,7 +22,9 @@ import org.junit.jupiter.api.Test;
  * goes on or is unknown), a blob is never visible half-written. Runs against the packaged jar.
  */
 class CrashRecoveryIT {
-    private static final Path WORK = Path.of("target", "crash-recovery-it").toAbsolutePath();
+    // One per run: failsafe runs this class on fs and then on S3, and tags must not meet the other run's.
+    private static final Path WORK = Path.of("target", "crash-recovery-it-" + ProcessHandle.current().pid())
+            .toAbsolutePath();
     private static final int ROUNDS = 10;
     private static final int PUSHES_PER_ROUND = 20;
 
