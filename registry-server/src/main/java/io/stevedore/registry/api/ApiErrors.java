@@ -1,7 +1,10 @@
 package io.stevedore.registry.api;
 
+import io.stevedore.registry.outages.Outage;
+import io.stevedore.registry.outages.Outages;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpStatus;
@@ -41,6 +44,11 @@ public class ApiErrors {
             Map<String, String> headers = new LinkedHashMap<>();
             mvc.getHeaders().forEach((name, values) -> headers.put(name, String.join(", ", values)));
             return answer(mvc.getStatusCode(), detail == null ? "request refused" : detail, headers);
+        }
+        Optional<Outage> outage = Outages.of(e);
+        if (outage.isPresent()) {
+            log.warn("request failed: {}", e.toString());
+            return answer(HttpStatusCode.valueOf(outage.get().status()), outage.get().message(), outage.get().headers());
         }
         log.error("request failed", e);
         return answer(HttpStatus.INTERNAL_SERVER_ERROR, "internal error; the registry log has the details", Map.of());

@@ -8,6 +8,8 @@ import io.stevedore.registry.auth.AccessGate;
 import io.stevedore.registry.auth.AccessRefused;
 import io.stevedore.registry.auth.access.Caller;
 import io.stevedore.registry.auth.access.Scope;
+import io.stevedore.registry.outages.Outage;
+import io.stevedore.registry.outages.Outages;
 import io.stevedore.registry.usage.QuotaExceededException;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
@@ -18,6 +20,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -122,6 +125,13 @@ public class DistributionServlet extends HttpServlet {
         } catch (ClientAbortException e) {
             log.debug("client went away: {} {}", request.getMethod(), request.getRequestURI());
         } catch (RuntimeException | IOException e) {
+            Optional<Outage> outage = Outages.of(e);
+            if (outage.isPresent()) {
+                log.warn("{} {} failed: {}", request.getMethod(), request.getRequestURI(), e.toString());
+                writeError(response, outage.get().status(), ErrorCode.UNAVAILABLE, outage.get().message(), null,
+                        outage.get().headers());
+                return;
+            }
             log.error("{} {} failed", request.getMethod(), request.getRequestURI(), e);
             writeError(response, 500, ErrorCode.UNKNOWN, "internal error; the registry log has the details",
                     null, Map.of());

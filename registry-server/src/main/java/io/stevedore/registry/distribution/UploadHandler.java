@@ -123,11 +123,25 @@ class UploadHandler {
     /** POST with {@code ?digest=}: the whole blob in one request. */
     private void monolithic(Exchange x, Digest digest) throws IOException {
         try (UploadWriter writer = store.upload(UploadIds.newId())) {
-            writer.append(x.request().getInputStream());
-            checkDeclaredLength(x, writer, 0);
+            try {
+                writer.append(x.request().getInputStream());
+                checkDeclaredLength(x, writer, 0);
+            } catch (RuntimeException | IOException e) {
+                // No session records these bytes, so nothing else would ever remove them.
+                cancelQuietly(writer, e);
+                throw e;
+            }
             commitAndRecord(writer, digest, x.name(), () -> { });
         }
         answerCreated(x, digest);
+    }
+
+    private static void cancelQuietly(UploadWriter writer, Exception failure) {
+        try {
+            writer.cancel();
+        } catch (IOException | RuntimeException e) {
+            failure.addSuppressed(e);
+        }
     }
 
     void patch(Exchange x) throws IOException {

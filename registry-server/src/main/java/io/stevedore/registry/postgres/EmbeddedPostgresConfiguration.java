@@ -9,10 +9,13 @@ import org.slf4j.LoggerFactory;
 import org.springframework.boot.autoconfigure.condition.ConditionMessage;
 import org.springframework.boot.autoconfigure.condition.ConditionOutcome;
 import org.springframework.boot.autoconfigure.condition.SpringBootCondition;
+import org.springframework.boot.context.properties.bind.Bindable;
+import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.ConditionContext;
 import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.Environment;
 import org.springframework.core.type.AnnotatedTypeMetadata;
 import org.springframework.util.StringUtils;
 
@@ -45,7 +48,7 @@ class EmbeddedPostgresConfiguration {
      * the superuser: Flyway, running on this pool, creates the tables as that role.
      */
     @Bean
-    HikariDataSource dataSource(EmbeddedPostgres postgres) {
+    HikariDataSource dataSource(EmbeddedPostgres postgres, Environment environment) {
         EmbeddedPostgres.Endpoint endpoint = postgres.endpoint();
         HikariConfig config = new HikariConfig();
         config.setPoolName("embedded-postgres");
@@ -53,6 +56,8 @@ class EmbeddedPostgresConfiguration {
         config.setUsername(endpoint.username());
         config.setPassword(endpoint.password());
         config.setMaximumPoolSize(MAXIMUM_POOL_SIZE);
+        // The pool settings an external database's pool gets (its timeouts, application.properties).
+        Binder.get(environment).bind("spring.datasource.hikari", Bindable.ofInstance(config));
         return new HikariDataSource(config);
     }
 

@@ -64,7 +64,13 @@ final class FsUploadWriter implements UploadWriter {
         long total = 0;
         int n;
         while ((n = in.readNBytes(piece, 0, BUFFER)) > 0) {
-            write(piece, n);
+            try {
+                write(piece, n);
+            } catch (IOException e) {
+                dropUncounted(e);
+                throw e;
+            }
+            // Hashed only once written: the hash must cover exactly the bytes the session holds.
             if (sha256 != null) {
                 sha256.update(piece, 0, n);
             }
@@ -96,6 +102,19 @@ final class FsUploadWriter implements UploadWriter {
         if (unflushed >= WRITE_BACK_EVERY && (writingBack == null || writingBack.isDone())) {
             unflushed = 0;
             writingBack = WriteBack.start(file);
+        }
+    }
+
+    /**
+     * A write that failed (the disk full) may have written part of its buffer: cut the file back
+     * to the bytes counted, so that the session goes on from {@link #size()} with a hash that fits.
+     */
+    private void dropUncounted(IOException failure) {
+        try {
+            channel.truncate(size);
+            channel.position(size);
+        } catch (IOException e) {
+            failure.addSuppressed(e);
         }
     }
 

@@ -1,6 +1,8 @@
 package io.stevedore.storage.s3;
 
+import io.stevedore.storage.StorageUnavailableException;
 import java.io.IOException;
+import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 
@@ -18,7 +20,16 @@ final class S3Errors {
         return e instanceof S3Exception s3 && s3.statusCode() == status;
     }
 
+    /** Failures the same request may not meet later (5xx, throttling, no connection) are unavailability. */
     static IOException io(String what, SdkException e) {
-        return new IOException("S3 " + what + " failed: " + e.getMessage(), e);
+        String message = "S3 " + what + " failed: " + e.getMessage();
+        return isTransient(e) ? new StorageUnavailableException(message, e) : new IOException(message, e);
+    }
+
+    static boolean isTransient(SdkException e) {
+        if (e instanceof S3Exception s3) {
+            return s3.statusCode() >= 500 || s3.statusCode() == 429 || s3.isThrottlingException();
+        }
+        return e instanceof SdkClientException || e.retryable();
     }
 }
