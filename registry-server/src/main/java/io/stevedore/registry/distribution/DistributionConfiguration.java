@@ -10,9 +10,10 @@ class DistributionConfiguration {
 
     @Bean
     ServletRegistrationBean<DistributionServlet> distributionServlet(BlobHandler blobs, UploadHandler uploads,
-            ManifestHandler manifests, ListingHandler listings, ReferrersHandler referrers, AccessGate gate) {
+            ManifestHandler manifests, ListingHandler listings, ReferrersHandler referrers, AccessGate gate,
+            PullThrough pullThrough) {
         ServletRegistrationBean<DistributionServlet> registration = new ServletRegistrationBean<>(
-                new DistributionServlet(blobs, uploads, manifests, listings, referrers, gate), "/v2/*");
+                new DistributionServlet(blobs, uploads, manifests, listings, referrers, gate, pullThrough), "/v2/*");
         registration.setName("distribution");
         registration.setLoadOnStartup(1);
         return registration;
