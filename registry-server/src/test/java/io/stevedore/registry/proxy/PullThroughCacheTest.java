@@ -194,8 +194,7 @@ class PullThroughCacheTest extends AuthRegistryTestSupport {
     void concurrentFirstPullsOfABlobFetchItFromTheUpstreamOnce() throws Exception {
         String repository = unique("tools/big");
         Image image = TestImages.image("amd64", 6_000_000, 6);
-        TestImages.push(toDistribution, repository, image, "1");
-        manifest("dist/" + repository, "1");
+        pushUpstreamAndFetchItsManifest(repository, image);
         String layerPath = "/v2/" + repository + "/blobs/" + image.layer().digest();
 
         faults.mode(Mode.HOLD); // the first fetch waits upstream while the other pulls arrive
@@ -279,8 +278,7 @@ class PullThroughCacheTest extends AuthRegistryTestSupport {
     void aBlobCutOffMidwayFailsTheClientKeepsNothingAndTheNextPullSucceeds() throws Exception {
         String repository = unique("tools/cut");
         Image image = TestImages.image("amd64", 3_000_000, 9);
-        TestImages.push(toDistribution, repository, image, "1");
-        manifest("dist/" + repository, "1");
+        pushUpstreamAndFetchItsManifest(repository, image);
         String blob = "/v2/dist/" + repository + "/blobs/" + image.layer().digest();
 
         faults.mode(Mode.CUT_BLOBS);
@@ -345,6 +343,12 @@ class PullThroughCacheTest extends AuthRegistryTestSupport {
             assertThat(Digest.sha256(blob.body()).toString()).isEqualTo(digest);
         }
         return new Pulled(Digest.sha256(manifest.body()));
+    }
+
+    /** Pushes the image to Distribution and GETs its manifest through the cache, which stores it. */
+    private static void pushUpstreamAndFetchItsManifest(String repository, Image image) throws Exception {
+        TestImages.push(toDistribution, repository, image, "1");
+        assertThat(manifest("dist/" + repository, "1").statusCode()).isEqualTo(200);
     }
 
     private static HttpResponse<byte[]> manifest(String repository, String reference) throws Exception {
