@@ -31,7 +31,7 @@ final class RegistryCaller {
     private static final Duration LONGEST_RETRY_AFTER = Duration.ofSeconds(60);
     private static final int MAX_REDIRECTS = 5;
     /** Headers arrive quickly even for large blobs; uploads get no limit, their body takes as long as it takes. */
-    private static final Duration ANSWER_TIMEOUT = Duration.ofMinutes(2);
+    static final Duration ANSWER_TIMEOUT = Duration.ofMinutes(2);
     /** Two challenges: one to learn the registry's auth, one for a fresh token if the first was refused. */
     private static final int MAX_CHALLENGES = 2;
 
@@ -40,13 +40,22 @@ final class RegistryCaller {
     private final HttpClient http;
     private final RegistryAuthenticator authenticator;
     private final String userAgent;
+    private final int attempts;
+    private final Duration answerTimeout;
 
     RegistryCaller(String registry, URI base, HttpClient http, RegistryAuthenticator authenticator, String userAgent) {
+        this(registry, base, http, authenticator, userAgent, ATTEMPTS, ANSWER_TIMEOUT);
+    }
+
+    RegistryCaller(String registry, URI base, HttpClient http, RegistryAuthenticator authenticator, String userAgent,
+                   int attempts, Duration answerTimeout) {
         this.registry = registry;
         this.base = base;
         this.http = http;
         this.authenticator = authenticator;
         this.userAgent = userAgent;
+        this.attempts = attempts;
+        this.answerTimeout = answerTimeout;
     }
 
     String registry() {
@@ -63,7 +72,7 @@ final class RegistryCaller {
     }
 
     /**
-     * Runs {@code operation} up to {@value #ATTEMPTS} times while it fails transiently (no answer,
+     * Runs {@code operation} up to {@code attempts} times (default {@value #ATTEMPTS}) while it fails transiently (no answer,
      * 5xx, 429), with a short backoff, or as long as a 429's Retry-After says. For sequences that
      * must restart whole, such as an upload whose session a failed PUT has spoiled.
      */
@@ -74,7 +83,7 @@ final class RegistryCaller {
                 return operation.get();
             } catch (RegistryClientException e) {
                 Optional<Duration> wait = retryDelay(e, backoff);
-                if (attempt >= ATTEMPTS || wait.isEmpty()) {
+                if (attempt >= attempts || wait.isEmpty()) {
                     throw e;
                 }
                 sleep(wait.get());
@@ -153,7 +162,7 @@ final class RegistryCaller {
                 .method(method, withBody ? endpoint.body() : HttpRequest.BodyPublishers.noBody())
                 .header("User-Agent", userAgent);
         if (!endpoint.uploadsBody()) {
-            request.timeout(ANSWER_TIMEOUT);
+            request.timeout(answerTimeout);
         }
         if (withBody) {
             endpoint.headers().forEach(request::header);

@@ -58,7 +58,7 @@ public final class RegistryClient implements AutoCloseable {
         }
         this.authenticator = new RegistryAuthenticator(registry, credentials, http, builder.userAgent, Clock.systemUTC());
         this.caller = new RegistryCaller(registry, baseUri(registry, builder.insecure), http, authenticator,
-                builder.userAgent);
+                builder.userAgent, builder.attempts, builder.answerTimeout);
         this.pusher = new BlobPusher(caller);
     }
 
@@ -74,6 +74,8 @@ public final class RegistryClient implements AutoCloseable {
         private boolean insecure;
         private String userAgent = DEFAULT_USER_AGENT;
         private Duration connectTimeout = Duration.ofSeconds(15);
+        private int attempts = RegistryCaller.ATTEMPTS;
+        private Duration answerTimeout = RegistryCaller.ANSWER_TIMEOUT;
 
         private Builder(String registry) {
             if (registry == null || !ImageReference.isValidRegistry(registry)) {
@@ -110,6 +112,24 @@ public final class RegistryClient implements AutoCloseable {
 
         public Builder connectTimeout(Duration connectTimeout) {
             this.connectTimeout = connectTimeout;
+            return this;
+        }
+
+        /**
+         * How many times a call that failed transiently (no answer, 5xx, 429) is tried; 1 for a
+         * caller that has something better to do than wait, such as a cache with a stale copy.
+         */
+        public Builder attempts(int attempts) {
+            if (attempts < 1) {
+                throw new IllegalArgumentException("attempts must be at least 1, not " + attempts);
+            }
+            this.attempts = attempts;
+            return this;
+        }
+
+        /** How long to wait for a response's status and headers (not for the body of a blob). */
+        public Builder answerTimeout(Duration answerTimeout) {
+            this.answerTimeout = answerTimeout;
             return this;
         }
 

@@ -35,8 +35,10 @@ class BlobHandler {
     private final BlobRecordStore blobs;
     private final BlobStore store;
     private final AuditLog audit;
+    private final PullThrough pullThrough;
 
-    BlobHandler(BlobRecordStore blobs, BlobStore store, AuditLog audit) {
+    BlobHandler(BlobRecordStore blobs, BlobStore store, AuditLog audit, PullThrough pullThrough) {
+        this.pullThrough = pullThrough;
         this.audit = audit;
         this.blobs = blobs;
         this.store = store;
@@ -51,7 +53,11 @@ class BlobHandler {
 
     void get(Exchange x, boolean head) throws IOException {
         Digest digest = Exchange.digest(x.reference());
-        long size = blobs.sizeIn(x.repository(), digest).orElseThrow(() -> blobUnknown(digest));
+        Optional<Long> held = blobs.sizeIn(x.repository(), digest);
+        if (held.isEmpty() && pullThrough.answeredBlobMiss(x, digest, head)) {
+            return; // streamed from a pull-through cache's upstream while it was stored
+        }
+        long size = held.or(() -> blobs.sizeIn(x.repository(), digest)).orElseThrow(() -> blobUnknown(digest));
         x.header("Docker-Content-Digest", digest.toString());
         if (!head && redirect(x, digest)) {
             return; // conditional and ranged GETs are then the bucket's to answer

@@ -13,9 +13,10 @@ class DistributionConfiguration {
 
     @Bean
     ServletRegistrationBean<DistributionServlet> distributionServlet(BlobHandler blobs, UploadHandler uploads,
-            ManifestHandler manifests, ListingHandler listings, ReferrersHandler referrers, AccessGate gate) {
+            ManifestHandler manifests, ListingHandler listings, ReferrersHandler referrers, AccessGate gate,
+            PullThrough pullThrough) {
         ServletRegistrationBean<DistributionServlet> registration = new ServletRegistrationBean<>(
-                new DistributionServlet(blobs, uploads, manifests, listings, referrers, gate), "/v2/*");
+                new DistributionServlet(blobs, uploads, manifests, listings, referrers, gate, pullThrough), "/v2/*");
         registration.setName(V2PathGuard.DISTRIBUTION_SERVLET);
         registration.setLoadOnStartup(1);
         return registration;

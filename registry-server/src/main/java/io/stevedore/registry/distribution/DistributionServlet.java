@@ -57,10 +57,13 @@ public class DistributionServlet extends HttpServlet {
 
     private final List<Route> routes;
     private final AccessGate gate;
+    private final PullThrough pullThrough;
 
     public DistributionServlet(BlobHandler blobs, UploadHandler uploads, ManifestHandler manifests,
-                               ListingHandler listings, ReferrersHandler referrers, AccessGate gate) {
+                               ListingHandler listings, ReferrersHandler referrers, AccessGate gate,
+                               PullThrough pullThrough) {
         this.gate = gate;
+        this.pullThrough = pullThrough;
         this.routes = List.of(
                 route("/v2/_catalog", "_catalog", Map.of("GET", pull(listings::catalog))),
                 route("/v2/{name}/blobs/uploads/", "(.+)/blobs/uploads/?", Map.of("POST", push(uploads::start))),
@@ -178,6 +181,10 @@ public class DistributionServlet extends HttpServlet {
             Scope required = name == null ? Scope.catalog()
                     : new Scope(Scope.REPOSITORY, name.value(), endpoint.actions());
             Caller caller = gate.admit(request, required, mountSource(request, name));
+            if (endpoint.actions().contains(Scope.PUSH) && pullThrough.proxies(name)) {
+                throw new RegistryException(ErrorCode.DENIED, name + " is in a pull-through cache namespace, which"
+                        + " only mirrors its upstream: pushes are refused (push to a namespace of your own)");
+            }
             endpoint.handler().handle(new Exchange(request, response, name, reference, caller));
             return;
         }

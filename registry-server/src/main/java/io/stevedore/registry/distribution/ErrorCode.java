@@ -16,7 +16,10 @@ public enum ErrorCode {
     DENIED(403, "requested access to the resource is denied"),
     UNSUPPORTED(405, "the operation is unsupported"),
     TOOMANYREQUESTS(429, "too many requests"),
-    /** Not in the spec; Distribution's code for a registry that cannot serve now (database, storage). */
+    /**
+     * Not in the OCI spec; CNCF Distribution's code for a registry that cannot serve now (database,
+     * storage) and for an upstream a pull-through cache cannot reach.
+     */
     UNAVAILABLE(503, "service unavailable"),
     UNKNOWN(500, "unknown error");
 

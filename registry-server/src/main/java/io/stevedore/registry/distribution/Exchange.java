@@ -15,10 +15,10 @@ import jakarta.servlet.http.HttpServletResponse;
  * @param reference the last path variable (digest, tag or upload id), or null
  * @param caller    who sent it, already admitted to the route
  */
-record Exchange(HttpServletRequest request, HttpServletResponse response, RepositoryName name, String reference,
+public record Exchange(HttpServletRequest request, HttpServletResponse response, RepositoryName name, String reference,
                 Caller caller) {
 
-    String repository() {
+    public String repository() {
         return name.value();
     }
 

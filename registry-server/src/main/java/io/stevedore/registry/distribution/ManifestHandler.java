@@ -42,10 +42,12 @@ class ManifestHandler {
     private final WebhookEvents webhooks;
     private final Quotas quotas;
     private final ImmutableTags immutableTags;
+    private final PullThrough pullThrough;
 
     ManifestHandler(RepositoryStore repositories, BlobRecordStore blobs, ManifestStore manifests, TagStore tags,
                     TransactionTemplate transaction, AuditLog audit, WebhookEvents webhooks, Quotas quotas,
-                    ImmutableTags immutableTags) {
+                    ImmutableTags immutableTags, PullThrough pullThrough) {
+        this.pullThrough = pullThrough;
         this.audit = audit;
         this.webhooks = webhooks;
         this.quotas = quotas;
@@ -59,6 +61,7 @@ class ManifestHandler {
 
     void get(Exchange x, boolean head) throws IOException {
         Reference ref = reference(x, ErrorCode.MANIFEST_UNKNOWN);
+        pullThrough.refreshManifest(x, ref).ifPresent(warning -> x.header("Warning", warning));
         Optional<StoredManifest> found = ref.isDigest()
                 ? manifests.findByDigest(x.repository(), ref.digest())
                 : manifests.findByTag(x.repository(), ref.tag().value());
