@@ -57,12 +57,14 @@ async function policySection(target, reload) {
   const dryRun = h('button', { type: 'button', class: 'secondary', id: 'retention-dry-run', disabled: !policy }, 'Dry run: show what would be deleted');
   dryRun.addEventListener('click', () => busy(dryRun, async () => {
     result.replaceChildren(runResult(await request('POST', `/api/v1/retention/run/${target.kind}/${target.path}?dryRun=true`)));
+    result.scrollIntoView({ block: 'start' });
   }));
   const run = h('button', { type: 'button', class: 'danger', id: 'retention-run', disabled: !policy }, 'Run now');
   run.addEventListener('click', async () => {
     if (!await confirmDialog(`Delete now what the retention policy of ${target.name} selects?`, 'Run')) return;
     await busy(run, async () => {
       result.replaceChildren(runResult(await request('POST', `/api/v1/retention/run/${target.kind}/${target.path}`)));
+      result.scrollIntoView({ block: 'start' });
     });
   });
   const actions = [h('p', { class: 'inline' }, dryRun, ' ', run)];
