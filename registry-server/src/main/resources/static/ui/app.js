@@ -6,6 +6,7 @@ import { buildsPage, buildPage } from './builds.js';
 import { teamPage } from './teams.js';
 import { usagePage, gcPage } from './storage.js';
 import { retentionPage } from './retention.js';
+import { webhooksPage } from './webhooks.js';
 
 const main = document.getElementById('main');
 
@@ -18,7 +19,7 @@ function show(title, ...content) {
 const routes = {
   '': repositoriesPage, repo: repositoryPage, image: imagePage, orgs: organizationsPage, org: organizationPage,
   tokens: tokensPage, audit: auditPage, builds: buildsPage, build: buildPage, team: teamPage,
-  usage: usagePage, gc: gcPage, retention: retentionPage,
+  usage: usagePage, gc: gcPage, retention: retentionPage, webhooks: webhooksPage,
 };
 
 async function route() {
@@ -98,6 +99,8 @@ async function organizationPage(q) {
       await request('PUT', `/api/v1/orgs/${name}/members/${encodeURIComponent(user)}`, { body: { admin: adminBox.checked } });
       await reload();
     }, [h('label', {}, 'Admin', adminBox)]),
+    h('p', {}, link('webhooks', { namespace: name }, `Webhooks of ${name}`), ' · ', link('retention', { namespace: name }, 'Retention and immutable tags'),
+      ' · ', link('usage', { namespace: name }, 'Storage usage')),
     h('h2', {}, 'Teams'),
     table(['Team'], org.teams.map(t => h('tr', {}, h('td', {}, link('team', { org: name, name: t }, t)))), { id: 'teams' }),
     oneInputForm('New team', 'team-name', 'Create team', async team => {

@@ -51,6 +51,7 @@ export async function repositoryPage(q, { show }) {
     await visibilityControl(name),
     h('p', { class: 'inline' }, link('builds', { repository: name }, 'Builds and triggers'), ' · ',
       link('retention', { repository: name }, 'Retention and immutable tags'), ' · ',
+      link('webhooks', { repository: name }, 'Webhooks'), ' · ',
       link('usage', { namespace }, `Storage used by ${namespace}`)));
 }
 

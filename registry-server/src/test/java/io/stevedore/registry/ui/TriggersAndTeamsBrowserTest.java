@@ -11,7 +11,7 @@ import org.openqa.selenium.By;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.Select;
 
-/** Build triggers on the builds page and an organization's team pages, in a real browser. */
+/** Build triggers on the builds page, webhooks, and an organization's team pages, in a real browser. */
 class TriggersAndTeamsBrowserTest extends BrowserTestSupport {
 
     @Test
@@ -44,6 +44,26 @@ class TriggersAndTeamsBrowserTest extends BrowserTestSupport {
         browser.navigate().refresh();
         assertThat(text(By.id("triggers"))).contains(gitUrl);
         assertThat(browser.findElements(By.id("trigger-secret"))).as("shown once only").isEmpty();
+        assertThat(browser.getPageSource()).doesNotContain(secret);
+    }
+
+    @Test
+    void webhookIsCreatedForANamespaceAndItsSigningSecretIsShownOnce() {
+        TestUser olga = newUser("olga");
+        String target = "http://127.0.0.1:9/hooks/" + olga.name();
+        logIn(olga);
+        browser.get(authRegistryUrl() + "/#/webhooks?namespace=" + olga.name());
+        type(By.id("webhook-url"), target);
+        click(By.id("webhook-create"));
+        String secret = visible(By.cssSelector("#webhook-secret code.token")).getText();
+        assertThat(secret).isNotBlank();
+        assertThat(text(By.id("webhooks"))).contains(target).contains("push").contains("enabled");
+        assertThat(api(200, "GET", "/api/v1/webhooks?namespace=" + olga.name(), null, olga.basic()).json()
+                .get(0).get("url").asString()).isEqualTo(target);
+
+        browser.navigate().refresh();
+        assertThat(text(By.id("webhooks"))).contains(target);
+        assertThat(browser.findElements(By.id("webhook-secret"))).as("shown once only").isEmpty();
         assertThat(browser.getPageSource()).doesNotContain(secret);
     }
 
