@@ -58,6 +58,7 @@ class TriggersAndTeamsBrowserTest extends BrowserTestSupport {
         String secret = visible(By.cssSelector("#webhook-secret code.token")).getText();
         assertThat(secret).isNotBlank();
         assertThat(text(By.id("webhooks"))).contains(target).contains("push").contains("enabled");
+        screenshot("webhooks");
         assertThat(api(200, "GET", "/api/v1/webhooks?namespace=" + olga.name(), null, olga.basic()).json()
                 .get(0).get("url").asString()).isEqualTo(target);
 
