@@ -76,11 +76,4 @@ export async function logout() {
   sessionStorage.removeItem(KEY);
 }
 
-export const MANIFEST_TYPES = [
-  'application/vnd.oci.image.index.v1+json',
-  'application/vnd.docker.distribution.manifest.list.v2+json',
-  'application/vnd.oci.image.manifest.v1+json',
-  'application/vnd.docker.distribution.manifest.v2+json',
-].join(', ');
-
 export const repoPath = name => name.split('/').map(encodeURIComponent).join('/');

@@ -1,8 +1,9 @@
-// Builds: history per repository, start from an uploaded context, live log, cancel.
+// Builds: history per repository, start from an uploaded context or a git trigger, live log, cancel.
 // EventSource cannot send an Authorization header, so the log's Server-Sent Events are read
 // with fetch() and a ReadableStream.
 import { get, request, nextLink } from './api.js';
-import { h, status, busy, table, field, when } from './dom.js';
+import { h, status, busy, table, field, when, commaList } from './dom.js';
+import { triggersSection } from './triggers.js';
 
 export async function buildsPage(q, { show, link }) {
   const repository = q.get('repository') || '';
@@ -23,7 +24,8 @@ export async function buildsPage(q, { show, link }) {
     const next = nextLink(response);
     if (next) content.push(h('p', {}, link('builds', { repository, last: new URL(next, location.origin).searchParams.get('last') }, 'Older builds')));
   }
-  content.push(h('h2', {}, 'Start a build'), startForm(repository));
+  content.push(h('h2', {}, 'Start a build from a context archive'), startForm(repository));
+  if (repository) content.push(await triggersSection(repository, () => buildsPage(q, { show, link })));
   show('Builds', ...content);
 }
 
@@ -44,8 +46,8 @@ function startForm(repository) {
       const gz = /\.(tgz|gz)$/.test(archive.name);
       const uploaded = await request('POST', '/api/v1/builds/contexts',
         { body: archive, headers: { 'Content-Type': gz ? 'application/gzip' : 'application/x-tar' } });
-      const submission = { context: uploaded.context, tags: split(tags.value), dockerfile: dockerfile.value || 'Dockerfile' };
-      if (platforms.value.trim()) submission.platforms = split(platforms.value);
+      const submission = { context: uploaded.context, tags: commaList(tags.value), dockerfile: dockerfile.value || 'Dockerfile' };
+      if (platforms.value.trim()) submission.platforms = commaList(platforms.value);
       const build = await request('POST', '/api/v1/builds', { body: submission });
       location.hash = '#/build?' + new URLSearchParams({ id: build.id });
     });
@@ -53,7 +55,6 @@ function startForm(repository) {
   return form;
 }
 
-const split = text => text.split(',').map(x => x.trim()).filter(Boolean);
 
 let following = null; // the AbortController of the log being followed
 

@@ -78,3 +78,29 @@ export function copyButton(text) {
     catch { status('Copy failed: select the text and copy it', true); }
   } }, 'Copy');
 }
+
+/** A link to a hash route of the UI. */
+export const link = (route, params, text) => h('a', { href: '#/' + route + (params ? '?' + new URLSearchParams(params) : '') }, text);
+
+/** A form of one required input and a submit button; `action` runs with the button busy. */
+export function oneInputForm(label, id, buttonText, action, extra = []) {
+  const input = h('input', { id, name: id, required: true });
+  const button = h('button', { type: 'submit', id: id + '-submit' }, buttonText);
+  const form = h('form', { class: 'inline' }, h('label', {}, label, input), ...extra, button);
+  form.addEventListener('submit', e => { e.preventDefault(); busy(button, () => action(input.value.trim(), form)); });
+  return form;
+}
+
+/** A secret the server shows once (tokens, webhook secrets), with a copy button. */
+export function secretBox(id, what, secret, ...more) {
+  return h('div', { class: 'secret', role: 'alert', id },
+    h('p', {}, `${what}: copy it now, it is shown only once.`),
+    h('p', { class: 'pull' }, h('code', { class: 'token' }, secret), copyButton(secret)), ...more);
+}
+
+/** A definition list of [term, value] pairs; values keep their line breaks. */
+export function kv(pairs, attrs = {}) {
+  return h('dl', { class: 'kv', ...attrs }, pairs.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]));
+}
+
+export const commaList = text => text.split(',').map(x => x.trim()).filter(Boolean);

@@ -1,80 +1,26 @@
 package io.stevedore.registry.ui;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.stevedore.json.Json;
-import io.stevedore.registry.AuthRegistryTestSupport;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
 import org.openqa.selenium.JavascriptExecutor;
-import org.openqa.selenium.OutputType;
 import org.openqa.selenium.WebElement;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.ExpectedConditions;
-import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
- * The Web UI in a real headless chromium (Debian's chromium and chromium-driver) against a real
- * server with authentication on. Skipped when either program is missing. With
- * {@code -Dstevedore.ui.screenshots=DIR} the main pages are saved as PNGs there (docs/ui).
+ * The Web UI's repository, image, organization, token, build and audit pages in a real browser;
+ * see {@link BrowserTestSupport}.
  */
-class WebUiBrowserTest extends AuthRegistryTestSupport {
-    private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
-    private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
-    private static final Duration WAIT = Duration.ofSeconds(20);
-
-    private static ChromeDriver browser;
-    private static WebDriverWait wait;
-
-    @BeforeAll
-    static void startBrowser() {
-        assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
-                "the Web UI tests need Debian's chromium and chromium-driver (apt-get install chromium chromium-driver)");
-        ChromeOptions options = new ChromeOptions();
-        options.setBinary(CHROMIUM.toFile());
-        options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1200,900",
-                "--lang=en-US");
-        options.setCapability("goog:loggingPrefs", Map.of("browser", "ALL"));
-        ChromeDriverService service = new ChromeDriverService.Builder()
-                .usingDriverExecutable(CHROMEDRIVER.toFile()).usingAnyFreePort().build();
-        browser = new ChromeDriver(service, options);
-        wait = new WebDriverWait(browser, WAIT);
-    }
-
-    @AfterAll
-    static void stopBrowser() {
-        if (browser != null) {
-            browser.quit();
-        }
-    }
-
-    @AfterEach
-    void logOut() {
-        if (browser != null) {
-            browser.manage().window().setSize(new Dimension(1200, 900));
-            browser.get(authRegistryUrl() + "/");
-            browser.executeScript("sessionStorage.clear()");
-        }
-    }
+class WebUiBrowserTest extends BrowserTestSupport {
 
     @Test
     void userFindsPushedImageReadsItsHistoryRetagsAndDeletesItAfterConfirming() {
@@ -119,6 +65,35 @@ class WebUiBrowserTest extends AuthRegistryTestSupport {
         wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("status"), "Deleted tag " + repository + ":stable"));
         assertThat(get("/v2/" + repository + "/manifests/stable", "Authorization", alice.basic()).status()).isEqualTo(404);
         assertThat(visible(By.id("tags")).getText()).contains("1.0").doesNotContain("stable");
+    }
+
+    @Test
+    void imageDetailShowsThePlatformsOfAnIndexAndTheHistoryOfEachFromTheImagesApi() {
+        TestUser gina = newUser("gina");
+        String repository = gina.name() + "/multi";
+        Pushed amd64 = pushImageWithHistory(gina, repository, null, "amd64", "RUN make amd64");
+        Pushed arm64 = pushImageWithHistory(gina, repository, null, "arm64", "RUN make arm64");
+        Pushed index = pushIndex(gina, repository, "1.0", Map.of("amd64", amd64, "arm64", arm64));
+
+        logIn(gina);
+        click(By.linkText(repository));
+        assertThat(text(By.id("tags"))).contains("1.0").contains("linux/amd64, linux/arm64");
+        click(By.linkText("1.0"));
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("digest"), index.digest()));
+        assertThat(text(By.id("platforms"))).contains("linux/amd64").contains("linux/arm64")
+                .contains(amd64.digest().substring(0, 19)).contains(arm64.digest().substring(0, 19));
+        assertThat(text(By.id("config"))).as("linux/amd64 by default").contains("linux/amd64");
+        assertThat(text(By.id("history"))).contains("RUN make amd64").doesNotContain("arm64");
+        assertThat(browser.findElements(By.cssSelector("#layers tbody tr"))).hasSize(2);
+
+        click(By.linkText("Inspect linux/arm64"));
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("history"), "RUN make arm64"));
+        List<WebElement> rows = browser.findElements(By.cssSelector("#history tbody tr"));
+        assertThat(rows).hasSize(3);
+        assertThat(rows.getFirst().getText()).contains("CMD [\"sh\"]").contains("0 B");
+        assertThat(text(By.id("config"))).contains("linux/arm64");
+        assertThat(text(By.id("platforms"))).contains("shown below");
+        screenshot("image-index");
     }
 
     @Test
@@ -223,106 +198,5 @@ class WebUiBrowserTest extends AuthRegistryTestSupport {
         assertThat(v2.header("WWW-Authenticate")).startsWith("Bearer ");
         assertThat(v2.header("Content-Security-Policy")).isNull();
         assertThat(get("/api/v1/orgs").status()).isEqualTo(401);
-    }
-
-    private void logIn(TestUser user) {
-        browser.get(authRegistryUrl() + "/");
-        type(By.id("username"), user.name());
-        type(By.id("password"), user.password());
-        if (user.name().startsWith("alice")) {
-            screenshot("login");
-        }
-        click(By.id("login-submit"));
-        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("who"), user.name()));
-        visible(By.id("repositories"));
-    }
-
-    private void logOutInBrowser() {
-        click(By.id("logout"));
-        visible(By.id("login-form"));
-    }
-
-    private static WebElement visible(By by) {
-        try {
-            return wait.until(ExpectedConditions.visibilityOfElementLocated(by));
-        } catch (org.openqa.selenium.TimeoutException e) {
-            throw new AssertionError("not visible: " + by + "\nbrowser console: " + browser.manage().logs()
-                    .get("browser").getAll() + "\npage: " + browser.getPageSource(), e);
-        }
-    }
-
-    private static String text(By by) {
-        return visible(by).getText();
-    }
-
-    private static void click(By by) {
-        wait.until(ExpectedConditions.elementToBeClickable(by)).click();
-    }
-
-    private static void type(By by, String text) {
-        WebElement input = visible(by);
-        input.clear();
-        input.sendKeys(text);
-    }
-
-    private static void screenshot(String name) {
-        String dir = System.getProperty("stevedore.ui.screenshots");
-        if (dir == null || dir.isBlank()) {
-            return;
-        }
-        try {
-            Files.createDirectories(Path.of(dir));
-            Files.write(Path.of(dir, name + ".png"), browser.getScreenshotAs(OutputType.BYTES));
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-    }
-
-    /** An image with one layer and a history of three steps, the last one making no layer. */
-    private static String pushImageWithHistory(TestUser user, String repository, String tag) {
-        byte[] layer = tar(Map.of("hello", "hello\n"));
-        String layerDigest = sha256(layer);
-        Map<String, Object> config = Map.of("architecture", "amd64", "os", "linux",
-                "created", "2024-01-01T00:00:00Z",
-                "config", Map.of("Env", List.of("PATH=/bin"), "Cmd", List.of("sh")),
-                "rootfs", Map.of("type", "layers", "diff_ids", List.of(layerDigest, layerDigest)),
-                "history", List.of(
-                        Map.of("created", "2024-01-01T00:00:00Z", "created_by", "ADD rootfs.tar /"),
-                        Map.of("created", "2024-01-01T00:00:00Z", "created_by", "RUN echo hello > /hello"),
-                        Map.of("created", "2024-01-01T00:00:00Z", "created_by", "CMD [\"sh\"]", "empty_layer", true)),
-                "nonce", UUID.randomUUID().toString());
-        byte[] configBytes = Json.MAPPER.writeValueAsBytes(config);
-        for (byte[] blob : List.of(layer, configBytes)) {
-            Response pushed = send("POST", "/v2/" + repository + "/blobs/uploads/?digest=" + sha256(blob), blob,
-                    "Authorization", user.basic(), "Content-Type", "application/octet-stream");
-            assertThat(pushed.status()).as(pushed.body()).isIn(201, 202);
-        }
-        String layerDescriptor = "{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar\",\"digest\":\"" + layerDigest
-                + "\",\"size\":" + layer.length + "}";
-        byte[] manifest = ("{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
-                + "\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\""
-                + sha256(configBytes) + "\",\"size\":" + configBytes.length + "},\"layers\":[" + layerDescriptor + ","
-                + layerDescriptor + "]}").getBytes(StandardCharsets.UTF_8);
-        Response put = send("PUT", "/v2/" + repository + "/manifests/" + tag, manifest,
-                "Authorization", user.basic(), "Content-Type", "application/vnd.oci.image.manifest.v1+json");
-        assertThat(put.status()).as(put.body()).isEqualTo(201);
-        return sha256(manifest);
-    }
-
-    private static byte[] tar(Map<String, String> files) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (TarArchiveOutputStream tar = new TarArchiveOutputStream(bytes)) {
-            for (Map.Entry<String, String> file : files.entrySet()) {
-                byte[] content = file.getValue().getBytes(StandardCharsets.UTF_8);
-                TarArchiveEntry entry = new TarArchiveEntry(file.getKey());
-                entry.setSize(content.length);
-                tar.putArchiveEntry(entry);
-                tar.write(content);
-                tar.closeArchiveEntry();
-            }
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-        return bytes.toByteArray();
     }
 }
