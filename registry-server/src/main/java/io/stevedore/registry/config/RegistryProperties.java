@@ -174,9 +174,11 @@ public record RegistryProperties(@DefaultValue("./data") Path dataDir,
      * @param blobGrace a blob, link or orphan file younger than this is never collected: the time a
      *                  client may take between uploading a blob and pushing the manifest naming it
      * @param batchSize rows per statement and transaction
+     * @param dutyCycle the share of wall-clock time a collection works, resting between batches
+     *                  for the rest, so pushes and pulls keep their speed while it runs; 1 = full speed
      */
     public record Gc(@DefaultValue("1h") Duration interval, @DefaultValue("24h") Duration blobGrace,
-                     @DefaultValue("500") int batchSize) {
+                     @DefaultValue("500") int batchSize, @DefaultValue("0.2") double dutyCycle) {
     }
 
     /**

@@ -51,6 +51,7 @@ public class GarbageCollector {
     private final SingleReplica singleReplica;
     private final Duration grace;
     private final int batchSize;
+    private final double dutyCycle;
     private final MeterRegistry meters;
 
     GarbageCollector(GcStore gc, BlobStore store, DataSource dataSource, TransactionTemplate transaction,
@@ -62,6 +63,7 @@ public class GarbageCollector {
         this.singleReplica = singleReplica;
         this.grace = properties.gc().blobGrace();
         this.batchSize = properties.gc().batchSize();
+        this.dutyCycle = properties.gc().dutyCycle();
         this.meters = meters;
     }
 
@@ -83,13 +85,14 @@ public class GarbageCollector {
         long id = gc.startRun(trigger, requestedBy);
         Timer.Sample timer = Timer.start(meters);
         Tally tally = new Tally();
+        Pacer pacer = new Pacer(dutyCycle);
         // The database's clock, like the created_at columns it is compared with.
         Instant cutoff = gc.now().minus(grace);
         try (CollectionLocks locks = CollectionLocks.open(dataSource);
              ExecutorService deletes = Executors.newFixedThreadPool(PARALLEL_DELETES)) {
-            removeUnreferencedLinks(cutoff, tally);
-            deleteUnreferencedBlobs(cutoff, locks, deletes, tally);
-            deleteOrphanFiles(cutoff, locks, deletes, tally);
+            removeUnreferencedLinks(cutoff, pacer, tally);
+            deleteUnreferencedBlobs(cutoff, locks, deletes, pacer, tally);
+            deleteOrphanFiles(cutoff, locks, deletes, pacer, tally);
         } catch (IOException | RuntimeException e) {
             tally.error("collection stopped", e);
         }
@@ -109,7 +112,7 @@ public class GarbageCollector {
      * A blob pushed or mounted into a repository and never referenced there stops being pullable
      * from it after the grace. Each batch is one short transaction holding its rows only.
      */
-    private void removeUnreferencedLinks(Instant cutoff, Tally tally) {
+    private void removeUnreferencedLinks(Instant cutoff, Pacer pacer, Tally tally) {
         Link after = new Link(0, "");
         while (true) {
             Link from = after;
@@ -122,6 +125,7 @@ public class GarbageCollector {
                 return;
             }
             after = locked.getLast();
+            pacer.rest();
         }
     }
 
@@ -131,8 +135,8 @@ public class GarbageCollector {
      * both, keep a commit of the same digest from writing its bytes in between.
      */
     private void deleteUnreferencedBlobs(Instant cutoff, CollectionLocks locks, ExecutorService deletes,
-                                         Tally tally) {
-        forEachLockedBatch(locks, after -> gc.unreferencedBlobs(cutoff, after, batchSize), locked -> {
+                                         Pacer pacer, Tally tally) {
+        forEachLockedBatch(locks, pacer, after -> gc.unreferencedBlobs(cutoff, after, batchSize), locked -> {
             List<DeletedBlob> deleted = gc.deleteBlobsStillUnreferenced(locked, cutoff);
             List<Future<?>> pending = new ArrayList<>();
             for (DeletedBlob blob : deleted) {
@@ -153,8 +157,8 @@ public class GarbageCollector {
      * collection lock, so it is skipped; build contexts (files without rows by design) are kept
      * while their build needs them.
      */
-    private void deleteOrphanFiles(Instant cutoff, CollectionLocks locks, ExecutorService deletes, Tally tally)
-            throws IOException {
+    private void deleteOrphanFiles(Instant cutoff, CollectionLocks locks, ExecutorService deletes, Pacer pacer,
+                                   Tally tally) throws IOException {
         Instant walkStart = gc.now();
         List<String> walked = new ArrayList<>();
         store.walk(digest -> {
@@ -162,11 +166,12 @@ public class GarbageCollector {
             if (walked.size() == batchSize) {
                 gc.recordOrphanSightings(walked);
                 walked.clear();
+                pacer.rest();
             }
         });
         gc.recordOrphanSightings(walked);
         gc.forgetSettledOrphans(walkStart);
-        forEachLockedBatch(locks, after -> gc.dueOrphans(cutoff, after, batchSize), locked -> {
+        forEachLockedBatch(locks, pacer, after -> gc.dueOrphans(cutoff, after, batchSize), locked -> {
             List<Future<?>> pending = new ArrayList<>();
             for (String digest : locked) {
                 if (gc.blobRowExists(digest)) {
@@ -192,7 +197,7 @@ public class GarbageCollector {
      * hands each page's digests that no commit or mount holds to {@code work}, under their
      * collection locks.
      */
-    private void forEachLockedBatch(CollectionLocks locks, Function<String, List<String>> page,
+    private void forEachLockedBatch(CollectionLocks locks, Pacer pacer, Function<String, List<String>> page,
                                     Consumer<List<String>> work) {
         String after = "";
         List<String> candidates;
@@ -208,6 +213,7 @@ public class GarbageCollector {
             } finally {
                 locks.unlock(locked);
             }
+            pacer.rest();
         } while (candidates.size() == batchSize);
     }
 

@@ -61,7 +61,9 @@ final class GcRegistry {
                             .toAbsolutePath(),
                     "--registry.auth.enabled=true", "--registry.auth.admin-password=" + ADMIN_PASSWORD,
                     "--registry.gc.interval=0",
-                    "--registry.gc.batch-size=" + Integer.getInteger("stevedore.gc.batch-size", 50)));
+                    "--registry.gc.batch-size=" + Integer.getInteger("stevedore.gc.batch-size", 50),
+                    // tests race collections against pushes at full speed; the benchmark sets its own
+                    "--registry.gc.duty-cycle=" + System.getProperty("stevedore.gc.duty-cycle", "1")));
             args.addAll(TestStorage.s3() ? TestStorage.s3Arguments(S3ProxyServer.start())
                     : List.of("--registry.storage.type=fs"));
             instance = new GcRegistry(new SpringApplicationBuilder(StevedoreApplication.class)
