@@ -202,7 +202,16 @@ public final class RegistryClient implements AutoCloseable {
      * are not the blob asked for.
      */
     public InputStream openBlob(RepositoryName repository, Digest digest) {
-        return caller.call(new BlobPull(registry, repository, digest));
+        return caller.call(new BlobPull(registry, repository, digest, true));
+    }
+
+    /**
+     * {@link #openBlob} without the digest check, for a caller that hashes the bytes anyway and
+     * checks them itself before using them (a pull-through cache storing them through a
+     * {@code UploadWriter}, whose commit verifies): each byte is then hashed once, not twice.
+     */
+    public InputStream openBlobUnchecked(RepositoryName repository, Digest digest) {
+        return caller.call(new BlobPull(registry, repository, digest, false));
     }
 
     /**

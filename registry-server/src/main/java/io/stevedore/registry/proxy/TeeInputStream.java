@@ -8,10 +8,9 @@ import java.io.OutputStream;
 /**
  * Copies what is read from the upstream to the client as well, one read behind: the bytes of the
  * latest read are held back until the next read returns, so the client receives the end of a blob
- * only after the upstream stream verified its digest (it throws instead of reporting the end on a
- * mismatch) and {@link #release()} is called after the commit. A client that receives every byte
- * therefore never receives a blob that was not verified and stored. A client that goes away does
- * not stop the reading: the blob is still stored for the next pull.
+ * only when {@link #release()} is called, after the commit verified its digest. A client that
+ * receives every byte therefore never receives a blob that was not verified and stored. A client
+ * that goes away does not stop the reading: the blob is still stored for the next pull.
  */
 final class TeeInputStream extends FilterInputStream {
     private final OutputStream client;
