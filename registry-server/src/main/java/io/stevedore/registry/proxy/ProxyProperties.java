@@ -30,15 +30,18 @@ public record ProxyProperties(@DefaultValue List<Upstream> upstreams) {
      *                      true for Docker Hub ({@code docker.io}, {@code registry-1.docker.io})
      * @param timeout       how long to wait for the upstream's answer (status and headers) before
      *                      serving what is cached
+     * @param anonymousPull whether anyone, even without signing in, may pull through this namespace
+     *                      (and so make the cache fetch); otherwise its repositories are private
      */
     public record Upstream(String name, URI url, String username, String password, Path passwordFile,
                            @DefaultValue("1h") Duration tagTtl, Boolean libraryPrefix,
-                           @DefaultValue("30s") Duration timeout) {
+                           @DefaultValue("30s") Duration timeout, @DefaultValue("false") boolean anonymousPull) {
 
         /** Never the secret: settings end up in logs and failure messages. */
         @Override
         public String toString() {
-            return "Upstream[name=" + name + ", url=" + url + ", username=" + username + ", tagTtl=" + tagTtl + "]";
+            return "Upstream[name=" + name + ", url=" + url + ", username=" + username + ", tagTtl=" + tagTtl
+                    + ", anonymousPull=" + anonymousPull + "]";
         }
     }
 }

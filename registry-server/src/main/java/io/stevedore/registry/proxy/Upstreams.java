@@ -4,6 +4,7 @@ import io.stevedore.client.RegistryClient;
 import io.stevedore.client.RegistryCredentials;
 import io.stevedore.oci.InvalidNameException;
 import io.stevedore.oci.RepositoryName;
+import io.stevedore.registry.auth.access.PublicNamespaces;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -24,12 +25,13 @@ import org.springframework.stereotype.Component;
  * ({@code hub/library/alpine}) to its upstream and the name there ({@code library/alpine}).
  */
 @Component
-public class Upstreams implements AutoCloseable {
+public class Upstreams implements PublicNamespaces, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Upstreams.class);
     private static final Set<String> DOCKER_HUB_HOSTS = Set.of("docker.io", "index.docker.io", "registry-1.docker.io");
 
     /** One upstream as the cache uses it. */
-    public record Upstream(String namespace, URI url, Duration tagTtl, boolean libraryPrefix, RegistryClient client) {
+    public record Upstream(String namespace, URI url, Duration tagTtl, boolean libraryPrefix, boolean anonymousPull,
+                           RegistryClient client) {
     }
 
     /** A local repository in a proxy namespace: its upstream, and its name there. */
@@ -51,8 +53,9 @@ public class Upstreams implements AutoCloseable {
                         + "' is configured twice");
             }
             built.add(upstream);
-            log.info("Pull-through cache: {}/ serves {} (tag TTL {}{})", upstream.namespace(), upstream.url(),
-                    upstream.tagTtl(), settings.username() == null ? ", anonymous" : ", as " + settings.username());
+            log.info("Pull-through cache: {}/ serves {} (tag TTL {}{}{})", upstream.namespace(), upstream.url(),
+                    upstream.tagTtl(), settings.username() == null ? ", anonymous" : ", as " + settings.username(),
+                    upstream.anonymousPull() ? ", anyone may pull" : "");
         }
         this.upstreams = List.copyOf(built);
     }
@@ -87,7 +90,7 @@ public class Upstreams implements AutoCloseable {
                 .attempts(1);
         secret(settings).ifPresent(secret -> client.credentials(RegistryCredentials.basic(settings.username(), secret)));
         boolean library = settings.libraryPrefix() != null ? settings.libraryPrefix() : dockerHub;
-        return new Upstream(name, url, settings.tagTtl(), library, client.build());
+        return new Upstream(name, url, settings.tagTtl(), library, settings.anonymousPull(), client.build());
     }
 
     private static Optional<String> secret(ProxyProperties.Upstream settings) {
@@ -129,6 +132,11 @@ public class Upstreams implements AutoCloseable {
 
     public boolean isProxy(RepositoryName repository) {
         return resolve(repository).isPresent();
+    }
+
+    @Override
+    public boolean readableByAnyone(RepositoryName repository) {
+        return resolve(repository).map(target -> target.upstream().anonymousPull()).orElse(false);
     }
 
     @Override

@@ -24,11 +24,15 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * A small HTTP proxy in front of a real registry that forwards every request, or fails it the way
  * the mode says: 429, 500, a blob cut off halfway through (the connection dropped before the
- * declared length), or an answer held back until {@link #release()}. It counts the requests it
+ * declared length), an answer held back until {@link #release()}, or a blob whose first half is
+ * sent at once and the rest only after {@link #release()} (a slow upstream). It counts the requests it
  * saw per method and path, so tests can tell how often the cache went upstream.
  */
 final class FaultyUpstream implements AutoCloseable {
-    enum Mode { PASS, TOO_MANY_REQUESTS, SERVER_ERROR, CUT_BLOBS, HOLD }
+    enum Mode { PASS, TOO_MANY_REQUESTS, SERVER_ERROR, CUT_BLOBS, HOLD, HOLD_BLOBS_HALFWAY }
+
+    /** What happens to a blob body halfway through. */
+    private enum Halfway { GO_ON, CUT, WAIT }
 
     private static final Set<String> HOP_BY_HOP = Set.of("connection", "content-length", "transfer-encoding",
             "keep-alive", "date");
@@ -54,7 +58,7 @@ final class FaultyUpstream implements AutoCloseable {
     }
 
     void mode(Mode mode) {
-        if (mode == Mode.HOLD) {
+        if (mode == Mode.HOLD || mode == Mode.HOLD_BLOBS_HALFWAY) {
             held = new CountDownLatch(1);
         }
         this.mode = mode;
@@ -87,10 +91,12 @@ final class FaultyUpstream implements AutoCloseable {
                 case SERVER_ERROR -> fail(exchange, 500, "UNKNOWN", "failure injected by the fault proxy");
                 case HOLD -> {
                     held.await(2, TimeUnit.MINUTES);
-                    forward(exchange, false);
+                    forward(exchange, Halfway.GO_ON);
                 }
-                case CUT_BLOBS -> forward(exchange, path.contains("/blobs/sha256:"));
-                case PASS -> forward(exchange, false);
+                case CUT_BLOBS -> forward(exchange, path.contains("/blobs/sha256:") ? Halfway.CUT : Halfway.GO_ON);
+                case HOLD_BLOBS_HALFWAY -> forward(exchange, path.contains("/blobs/sha256:") ? Halfway.WAIT
+                        : Halfway.GO_ON);
+                case PASS -> forward(exchange, Halfway.GO_ON);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -105,7 +111,7 @@ final class FaultyUpstream implements AutoCloseable {
         exchange.getResponseBody().write(body);
     }
 
-    private void forward(HttpExchange exchange, boolean cutHalfway) throws IOException, InterruptedException {
+    private void forward(HttpExchange exchange, Halfway halfway) throws IOException, InterruptedException {
         HttpRequest.Builder request = HttpRequest.newBuilder(target.resolve(exchange.getRequestURI().toString()))
                 .method(exchange.getRequestMethod(), exchange.getRequestMethod().equals("GET")
                         || exchange.getRequestMethod().equals("HEAD") ? HttpRequest.BodyPublishers.noBody()
@@ -132,11 +138,13 @@ final class FaultyUpstream implements AutoCloseable {
             }
             exchange.sendResponseHeaders(response.statusCode(), length < 0 ? 0 : length == 0 ? -1 : length);
             OutputStream out = exchange.getResponseBody();
-            if (cutHalfway && response.statusCode() == 200 && length > 1) {
+            if (halfway != Halfway.GO_ON && response.statusCode() == 200 && length > 1) {
                 out.write(body.readNBytes((int) (length / 2)));
                 out.flush();
-                throw new CutOff(); // closing the exchange short of its length drops the connection
-
+                if (halfway == Halfway.CUT) {
+                    throw new CutOff(); // closing the exchange short of its length drops the connection
+                }
+                held.await(2, TimeUnit.MINUTES);
             }
             body.transferTo(out);
         }

@@ -16,6 +16,7 @@ import io.stevedore.registry.proxy.ProxyTestServers.UpstreamArgs;
 import io.stevedore.registry.proxy.TestImages.Blob;
 import io.stevedore.registry.proxy.TestImages.Image;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -72,6 +73,8 @@ class PullThroughCacheTest extends AuthRegistryTestSupport {
                 new UpstreamArgs("stale", faults.url(), "0s", List.of()),
                 new UpstreamArgs("doomed", doomed.url(), "1h", List.of()),
                 new UpstreamArgs("lib", distribution.url(), "1h", List.of("library-prefix=true")),
+                new UpstreamArgs("open", faults.url(), "1h", List.of("anonymous-pull=true")),
+                new UpstreamArgs("slow", faults.url(), "0s", List.of("timeout=1s")),
                 new UpstreamArgs("sd", authRegistryUrl(), "1h",
                         List.of("username=admin", "password-file=" + passwordFile))));
         toDistribution = RegistryClient.builder(distribution.host()).build();
@@ -293,6 +296,82 @@ class PullThroughCacheTest extends AuthRegistryTestSupport {
         assertThat(blobs.size(image.layer().digest())).isPresent();
     }
 
+    // ---- a slow upstream
+
+    @Test
+    void aSlowBlobReachesTheClientWhileItIsStillBeingFetched() throws Exception {
+        String repository = unique("tools/trickle");
+        Image image = TestImages.image("amd64", 4_000_000, 13);
+        pushUpstreamAndFetchItsManifest(repository, image);
+
+        faults.mode(Mode.HOLD_BLOBS_HALFWAY);
+        HttpResponse<InputStream> response = HTTP.send(HttpRequest.newBuilder(cache.url().resolve(
+                        "/v2/dist/" + repository + "/blobs/" + image.layer().digest()))
+                .header("Authorization", adminAuthorization()).timeout(Duration.ofMinutes(2)).build(),
+                HttpResponse.BodyHandlers.ofInputStream());
+        assertThat(response.statusCode()).isEqualTo(200);
+        try (InputStream body = response.body()) {
+            byte[] first = body.readNBytes(1_000_000);
+            assertThat(first).as("bytes received while the upstream holds back the second half").hasSize(1_000_000);
+            BlobRecordStore blobs = cache.context().getBean(BlobRecordStore.class);
+            assertThat(blobs.size(image.layer().digest())).as("the blob's record before the fetch ended").isEmpty();
+
+            faults.release();
+            byte[] rest = body.readAllBytes();
+            byte[] whole = new byte[first.length + rest.length];
+            System.arraycopy(first, 0, whole, 0, first.length);
+            System.arraycopy(rest, 0, whole, first.length, rest.length);
+            assertThat(Digest.sha256(whole)).isEqualTo(image.layer().digest());
+            assertThat(blobs.size(image.layer().digest())).isPresent();
+        }
+    }
+
+    @Test
+    void anUpstreamSlowerThanItsTimeoutGetsTheStaleTagServedAndUnseenContentA503SayingSo() throws Exception {
+        String repository = unique("tools/slow");
+        Image image = TestImages.image("amd64", 10_000, 14);
+        TestImages.push(toDistribution, repository, image, "1");
+        pull("slow/" + repository, "1");
+
+        faults.mode(Mode.HOLD); // answers nothing until released; the upstream's timeout is 1 s
+        HttpResponse<byte[]> stale = manifest("slow/" + repository, "1");
+        assertThat(stale.statusCode()).isEqualTo(200);
+        assertThat(Digest.sha256(stale.body())).isEqualTo(image.manifest().digest());
+        assertThat(stale.headers().firstValue("Warning")).hasValue("110 - \"Response is Stale\"");
+
+        HttpResponse<byte[]> unseen = manifest("slow/" + repository, "2");
+        assertThat(unseen.statusCode()).isEqualTo(503);
+        assertThat(error(unseen)).contains("\"code\":\"UNAVAILABLE\"").contains("timed out");
+    }
+
+    // ---- anonymous callers
+
+    @Test
+    void anyoneMayPullThroughANamespaceOpenedToAnonymousCallersButNotPush() throws Exception {
+        String repository = unique("tools/open");
+        Image image = TestImages.image("amd64", 20_000, 12);
+        TestImages.push(toDistribution, repository, image, "1");
+
+        HttpResponse<byte[]> manifest = anonymously("GET", "/v2/open/" + repository + "/manifests/1");
+        assertThat(manifest.statusCode()).as(error(manifest)).isEqualTo(200);
+        assertThat(Digest.sha256(manifest.body())).isEqualTo(image.manifest().digest());
+        HttpResponse<byte[]> layer = anonymously("GET", "/v2/open/" + repository + "/blobs/" + image.layer().digest());
+        assertThat(layer.statusCode()).isEqualTo(200);
+        assertThat(Digest.sha256(layer.body())).isEqualTo(image.layer().digest());
+        assertThat(auditEntriesOfCache("open/" + repository)).as("fetches made for an anonymous caller are audited")
+                .isNotEmpty();
+
+        HttpResponse<byte[]> token = sendToCache("GET", "/auth/token?service=stevedore&scope=repository:open/"
+                + repository + ":pull,push", null);
+        assertThat(token.statusCode()).isEqualTo(200);
+        String granted = new String(java.util.Base64.getUrlDecoder().decode(
+                Json.MAPPER.readTree(token.body()).get("token").asString().split("\\.")[1]), StandardCharsets.UTF_8);
+        assertThat(granted).as("an anonymous token's claims").contains("\"pull\"").doesNotContain("\"push\"");
+
+        HttpResponse<byte[]> upload = anonymously("POST", "/v2/open/" + repository + "/blobs/uploads/");
+        assertThat(upload.statusCode()).isEqualTo(401);
+    }
+
     // ---- refusals
 
     @Test
@@ -372,6 +451,11 @@ class PullThroughCacheTest extends AuthRegistryTestSupport {
             request.header("Authorization", authorization);
         }
         return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+    }
+
+    private static HttpResponse<byte[]> anonymously(String method, String path) throws IOException, InterruptedException {
+        return HTTP.send(HttpRequest.newBuilder(cache.url().resolve(path)).header("Accept", ACCEPT)
+                .method(method, HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofByteArray());
     }
 
     private static String adminAuthorization() {

@@ -18,7 +18,8 @@ import org.springframework.stereotype.Component;
  * the highest of: admin for a site admin, for the owner of the namespace (the user named like
  * its first component) and for the admins of the organization owning it; the roles its teams
  * have on the repository or on the whole organization; a robot's own grants on it. Anyone, even
- * anonymous, may read a public repository. A signed-in account may list the catalog (which shows
+ * anonymous, may read a public repository, and any repository of a {@link PublicNamespaces public
+ * namespace}. A signed-in account may list the catalog (which shows
  * only what it may pull). Tokens carry what this allowed when they were issued.
  */
 @Component
@@ -62,11 +63,14 @@ public class AccessPolicy {
     private final JdbcClient jdbc;
     private final Accounts accounts;
     private final RecentRoles recent;
+    private final List<PublicNamespaces> publicNamespaces;
 
-    public AccessPolicy(JdbcClient jdbc, Accounts accounts, RecentRoles recent) {
+    public AccessPolicy(JdbcClient jdbc, Accounts accounts, RecentRoles recent,
+                        List<PublicNamespaces> publicNamespaces) {
         this.jdbc = jdbc;
         this.accounts = accounts;
         this.recent = recent;
+        this.publicNamespaces = List.copyOf(publicNamespaces);
     }
 
     private static String grantedRank(String repositoryExpression) {
@@ -93,6 +97,9 @@ public class AccessPolicy {
             params.add(repository.value());
             return Role.ofRank(jdbc.sql(ROLE).params(params).query(Integer.class).single());
         });
+        if (role.isEmpty() && publicNamespaces.stream().anyMatch(open -> open.readableByAnyone(repository))) {
+            role = Optional.of(Role.READ);
+        }
         return account instanceof BuildAccount build ? cut(build, repository, role) : role;
     }
 
