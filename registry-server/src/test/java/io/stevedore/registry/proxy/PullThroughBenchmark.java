@@ -26,12 +26,16 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Figures for docs/benchmarks.md, run only with {@code -Dstevedore.bench=true}: cached pulls of a
  * blob from a proxy repository against pulls of the same blob pushed to a local repository, and
- * first pulls through the cache against pulls straight from the upstream (CNCF Distribution).
- * Medians of several rounds; prints, asserts nothing about time.
+ * first pulls through the cache against pulls straight from the upstream (CNCF Distribution), on
+ * loopback (where every process competes for the same CPU) and over a {@link ThrottledLink} of
+ * {@link #LINK_MB_PER_SECOND} (a remote upstream, as Docker Hub is). Medians of several rounds;
+ * prints, asserts nothing about time.
  */
 class PullThroughBenchmark {
     private static final int BLOB_BYTES = 64 * 1024 * 1024;
     private static final int ROUNDS = 7;
+    /** The link to the remote upstream: 110 MB/s is about 1 Gbit/s ({@code -Dstevedore.bench.link-mbps}). */
+    private static final long LINK_MB_PER_SECOND = Long.getLong("stevedore.bench.link-mbps", 110);
     private final HttpClient http = HttpClient.newHttpClient();
 
     @TempDir
@@ -41,8 +45,10 @@ class PullThroughBenchmark {
     void cachedAndFirstPulls() throws Exception {
         assumeTrue(Boolean.getBoolean("stevedore.bench"), "benchmarks run only with -Dstevedore.bench=true");
         try (DistributionRegistry upstream = DistributionRegistry.start(Files.createDirectories(work.resolve("up")));
+             ThrottledLink link = new ThrottledLink(upstream.url(), LINK_MB_PER_SECOND * 1_000_000);
              ProxyServer cache = ProxyTestServers.start("proxy-bench",
-                     List.of(new UpstreamArgs("up", upstream.url(), "1h", List.of())))) {
+                     List.of(new UpstreamArgs("up", upstream.url(), "1h", List.of()),
+                             new UpstreamArgs("far", link.url(), "1h", List.of())))) {
             String basic = AuthRegistryTestSupport.basic("admin", cache.adminPassword());
             RegistryClient toUpstream = RegistryClient.builder(upstream.host()).build();
             RegistryClient toCache = RegistryClient.builder(cache.host())
@@ -65,20 +71,29 @@ class PullThroughBenchmark {
             // first pull through the cache vs straight from the upstream: a new blob each round
             List<Double> direct = new ArrayList<>();
             List<Double> first = new ArrayList<>();
+            List<Double> directOverLink = new ArrayList<>();
+            List<Double> firstOverLink = new ArrayList<>();
             for (int i = 0; i < ROUNDS; i++) {
-                String repository = "bench/first-" + UUID.randomUUID().toString().substring(0, 8);
-                Image fresh = TestImages.image("amd64", BLOB_BYTES, 100 + i);
-                TestImages.push(toUpstream, repository, fresh, "1");
-                get(cache.url(), "/v2/up/" + repository + "/manifests/1", basic);
-                String blob = "/blobs/" + fresh.layer().digest();
-                direct.add(mbPerSecond(upstream.url(), "/v2/" + repository + blob, null));
-                first.add(mbPerSecond(cache.url(), "/v2/up/" + repository + blob, basic));
+                for (String namespace : List.of("up", "far")) {
+                    boolean far = namespace.equals("far");
+                    String repository = "bench/first-" + UUID.randomUUID().toString().substring(0, 8);
+                    Image fresh = TestImages.image("amd64", BLOB_BYTES, 100 + 2 * i + (far ? 1 : 0));
+                    TestImages.push(toUpstream, repository, fresh, "1");
+                    get(cache.url(), "/v2/" + namespace + "/" + repository + "/manifests/1", basic);
+                    String blob = "/blobs/" + fresh.layer().digest();
+                    (far ? directOverLink : direct).add(mbPerSecond(far ? link.url() : upstream.url(),
+                            "/v2/" + repository + blob, null));
+                    (far ? firstOverLink : first).add(mbPerSecond(cache.url(),
+                            "/v2/" + namespace + "/" + repository + blob, basic));
+                }
             }
             System.out.printf(Locale.ROOT, "pull-through bench, %d MB blob, median of %d:%n", BLOB_BYTES >> 20, ROUNDS);
             System.out.printf(Locale.ROOT, "  local repository   %8.1f MB/s%n", median(local));
             System.out.printf(Locale.ROOT, "  cached (proxy)     %8.1f MB/s%n", median(cached));
             System.out.printf(Locale.ROOT, "  upstream directly  %8.1f MB/s%n", median(direct));
             System.out.printf(Locale.ROOT, "  first pull (proxy) %8.1f MB/s%n", median(first));
+            System.out.printf(Locale.ROOT, "  over a %d MB/s link: upstream directly %8.1f MB/s, first pull (proxy) %8.1f MB/s%n",
+                    LINK_MB_PER_SECOND, median(directOverLink), median(firstOverLink));
         }
     }
 
