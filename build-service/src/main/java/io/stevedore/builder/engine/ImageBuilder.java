@@ -1,6 +1,7 @@
 package io.stevedore.builder.engine;
 
 import io.stevedore.builder.context.BuildContext;
+import io.stevedore.builder.context.ContentHashCache;
 import io.stevedore.builder.dockerfile.Dockerfile;
 import io.stevedore.builder.layers.LayerOptions;
 import io.stevedore.builder.sandbox.Sandbox;
@@ -49,6 +50,7 @@ public final class ImageBuilder {
     public BuildResult build(BuildRequest request, Progress progress, java.util.function.Function<String, String> environment) {
         Dockerfile dockerfile = parse(request.dockerfile());
         BuildContext context = BuildContext.open(request.context().toAbsolutePath().normalize());
+        context.withHashCache(ContentHashCache.load(context.hashCacheFile(workDir)));
         ImageReference cacheRepository = request.cacheRepository() != null ? request.cacheRepository()
                 : defaultCacheRepository(request.tags().getFirst());
         BuildCache cache = new BuildCache(workDir, cacheRepository, registries);
@@ -60,6 +62,7 @@ public final class ImageBuilder {
             for (Platform platform : request.platforms()) {
                 results.put(platform, new StageExecutor(session, platform).target());
             }
+            context.saveHashes();
             warnAboutUnusedBuildArgs(session);
             session.awaitPublishing();
             return publish(request, results, progress);
