@@ -9,7 +9,11 @@ record JarIdentity(Path jar, String tag) {
 
     static JarIdentity current() {
         try {
-            Path location = Path.of(JarIdentity.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            // `java -jar X.jar` sets the class path to the jar: no URL or URI classes to load on the client's path
+            String classPath = System.getProperty("java.class.path", "");
+            Path location = classPath.endsWith(".jar") && !classPath.contains(java.io.File.pathSeparator)
+                    ? Path.of(classPath).toAbsolutePath()
+                    : Path.of(JarIdentity.class.getProtectionDomain().getCodeSource().getLocation().toURI());
             if (!location.toString().endsWith(".jar") || !Files.isRegularFile(location)) {
                 return null;
             }

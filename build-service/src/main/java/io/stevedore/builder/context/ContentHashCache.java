@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
@@ -47,9 +48,13 @@ public final class ContentHashCache {
 
     private record Entry(FileStat stat, long hashedAtNanos, byte[] digest) {}
 
+    private static final int MAX_CONTEXTS_IN_MEMORY = 16;
+    private static final Map<Path, ContentHashCache> IN_MEMORY = new ConcurrentHashMap<>();
+
     private final Path file;
     private final Map<String, Entry> entries = new ConcurrentHashMap<>();
     private volatile boolean dirty;
+    private volatile Object version;
 
     private ContentHashCache(Path file) {
         this.file = file;
@@ -60,8 +65,37 @@ public final class ContentHashCache {
         return new ContentHashCache(null);
     }
 
-    /** Loads the cache stored at {@code file}; a missing or unreadable file is an empty cache. */
+    /**
+     * The cache stored at {@code file}: the one this process last read or wrote while the file is
+     * unchanged since (a long-lived build daemon then skips reading it), else read again; a missing
+     * or unreadable file is an empty cache.
+     */
     public static ContentHashCache load(Path file) {
+        Object version = fileVersion(file);
+        ContentHashCache kept = IN_MEMORY.get(file);
+        if (kept != null && version != null && version.equals(kept.version)) {
+            return kept;
+        }
+        ContentHashCache cache = read(file);
+        cache.version = version;
+        if (IN_MEMORY.size() >= MAX_CONTEXTS_IN_MEMORY) {
+            IN_MEMORY.clear();
+        }
+        IN_MEMORY.put(file, cache);
+        return cache;
+    }
+
+    /** What tells this process's copy from the file's: its size, mtime and inode (a rename replaces it). */
+    private static Object fileVersion(Path file) {
+        try {
+            Map<String, Object> stat = Files.readAttributes(file, "unix:size,lastModifiedTime,ino");
+            return List.of(stat.get("size"), stat.get("lastModifiedTime"), stat.get("ino"));
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    private static ContentHashCache read(Path file) {
         ContentHashCache cache = new ContentHashCache(file);
         try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file), 1 << 16))) {
             if (in.readInt() != FORMAT) {
@@ -142,6 +176,7 @@ public final class ContentHashCache {
             }
             Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             dirty = false;
+            version = fileVersion(file);
         } catch (IOException | RuntimeException e) {
             try {
                 Files.deleteIfExists(tmp);

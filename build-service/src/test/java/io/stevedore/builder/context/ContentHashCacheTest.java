@@ -91,6 +91,21 @@ class ContentHashCacheTest {
     }
 
     @Test
+    void aRemovedCacheFileIsNotServedFromThisProcessesMemory() throws Exception {
+        Path file = temp.resolve("hashes");
+        ContentHashCache cache = ContentHashCache.load(file);
+        cache.digest(Path.of("/ctx/a"), stat(4, T0, 0100644), T0 + 10 * SECOND, hashing("aaaa"));
+        cache.save();
+        ContentHashCache.load(file).digest(Path.of("/ctx/a"), stat(4, T0, 0100644), T0 + 20 * SECOND, hashing("aaaa"));
+        assertThat(reads).hasValue(1);
+
+        Files.delete(file);
+        ContentHashCache.load(file).digest(Path.of("/ctx/a"), stat(4, T0, 0100644), T0 + 30 * SECOND, hashing("aaaa"));
+
+        assertThat(reads).hasValue(2);
+    }
+
+    @Test
     void aTornCacheFileIsAnEmptyCache() throws Exception {
         Path file = temp.resolve("hashes");
         ContentHashCache cache = ContentHashCache.load(file);
