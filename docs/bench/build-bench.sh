@@ -88,11 +88,11 @@ first_start() {
   rm -rf "$STEVEDORE_BUILD_DIR"/layers "$STEVEDORE_BUILD_DIR"/blobs "$STEVEDORE_BUILD_DIR"/cache "$STEVEDORE_BUILD_DIR"/context-hashes
   for phase in cold warm; do
     "$JAVA" -jar "$JAR" daemon stop >/dev/null 2>&1
-    while ls "$STEVEDORE_BUILD_DIR"/daemon-*.sock >/dev/null 2>&1; do sleep 0.2; done
+    for _ in $(seq 50); do ls "$STEVEDORE_BUILD_DIR"/daemon-*.sock >/dev/null 2>&1 || break; sleep 0.1; done
     local t0 t1
     t0=$(now); "$JAVA" -jar "$JAR" build -t "$REG/bench/first-$run:1" --progress quiet "$work/small" >/dev/null; rc=$?; t1=$(now)
     printf 'stevedore small first-start-%s %.3f rc=%s\n' "$phase" "$(echo "$t1 - $t0" | bc)" "$rc"
-    until ls "$STEVEDORE_BUILD_DIR"/daemon-*.sock >/dev/null 2>&1; do sleep 0.2; done   # it started one
+    for _ in $(seq 100); do ls "$STEVEDORE_BUILD_DIR"/daemon-*.sock >/dev/null 2>&1 && break; sleep 0.1; done   # it started one
   done
 }
 
