@@ -32,6 +32,7 @@ public final class ImageBuilder {
     private final LayerStore layers;
     private final BaseImages baseImages;
     private final Sandbox sandbox;
+    private boolean keepContextHashes;
 
     public ImageBuilder(Path workDir, Registries registries, String defaultRegistry) {
         this.workDir = workDir.toAbsolutePath();
@@ -42,6 +43,15 @@ public final class ImageBuilder {
         this.sandbox = Sandbox.runc(this.workDir.resolve("runc"));
     }
 
+    /**
+     * Keeps context file hashes between builds in the work dir (see {@link ContentHashCache}): for a
+     * caller's own directory built again and again, not for contexts unpacked afresh for each build.
+     */
+    public ImageBuilder keepingContextHashes() {
+        this.keepContextHashes = true;
+        return this;
+    }
+
     public BuildResult build(BuildRequest request, Progress progress) {
         return build(request, progress, System::getenv);
     }
@@ -50,7 +60,9 @@ public final class ImageBuilder {
     public BuildResult build(BuildRequest request, Progress progress, java.util.function.Function<String, String> environment) {
         Dockerfile dockerfile = parse(request.dockerfile());
         BuildContext context = BuildContext.open(request.context().toAbsolutePath().normalize());
-        context.withHashCache(ContentHashCache.load(context.hashCacheFile(workDir)));
+        if (keepContextHashes) {
+            context.withHashCache(ContentHashCache.load(context.hashCacheFile(workDir)));
+        }
         ImageReference cacheRepository = request.cacheRepository() != null ? request.cacheRepository()
                 : defaultCacheRepository(request.tags().getFirst());
         BuildCache cache = new BuildCache(workDir, cacheRepository, registries);
