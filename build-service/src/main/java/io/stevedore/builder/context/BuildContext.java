@@ -201,7 +201,7 @@ public final class BuildContext {
         List<Entry> entries = new ArrayList<>();
         Set<Path> seen = new HashSet<>();
         for (Path source : sources) {
-            collect(source, entries, seen, true);
+            collect(source, root.relativize(source).toString(), entries, seen, true);
         }
         entries.sort((a, b) -> Arrays.compareUnsigned(a.sortKey, b.sortKey));
         entries.parallelStream().filter(e -> e.type == 'f')
@@ -238,11 +238,11 @@ public final class BuildContext {
         }
     }
 
-    private void collect(Path path, List<Entry> entries, Set<Path> seen, boolean topLevel) {
+    /** {@code relative} is {@code path} relative to the root, built along the walk (relativize per file costs more than its stat). */
+    private void collect(Path path, String relative, List<Entry> entries, Set<Path> seen, boolean topLevel) {
         if (!seen.add(path)) {
             return;
         }
-        String relative = root.relativize(path).toString();
         boolean visible = topLevel || !ignore.excluded(relative);
         try {
             // A top-level source symlink is followed (COPY copies what it points to); below, links are kept.
@@ -263,7 +263,8 @@ public final class BuildContext {
                     stream.forEach(children::add);
                 }
                 for (Path child : children) {
-                    collect(child, entries, seen, false);
+                    String name = child.getFileName().toString();
+                    collect(child, relative.isEmpty() ? name : relative + "/" + name, entries, seen, false);
                 }
             } else if (!visible) {
                 return;
