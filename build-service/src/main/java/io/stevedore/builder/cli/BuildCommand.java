@@ -95,7 +95,7 @@ final class BuildCommand {
                     RegistryCredentials.basic(options.registryUser, options.registryPassword));
         }
         try (Registries registries = new Registries(DockerConfig.load(CallerFiles.dockerConfig(environment, workingDirectory)), credentials, options.insecure)) {
-            ImageBuilder builder = new ImageBuilder(options.workDir, registries, options.defaultRegistry);
+            ImageBuilder builder = new ImageBuilder(options.workDir, registries, options.defaultRegistry).keepingContextHashes();
             BuildResult result = builder.build(options.request(), progress, environment::get);
             out.println(result.digest());
             return 0;

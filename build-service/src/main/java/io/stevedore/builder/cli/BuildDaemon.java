@@ -162,8 +162,11 @@ final class BuildDaemon {
                     java.util.concurrent.atomic.AtomicBoolean running = new java.util.concurrent.atomic.AtomicBoolean(true);
                     Thread.ofVirtual().start(() -> interruptWhenGone(in, build, running));
                     try {
-                        System.out.println(Instant.now() + " build in " + cwd);
+                        Instant started = Instant.now();
+                        System.out.println(started + " build in " + cwd);
                         status = Main.build(stdout, stderr, env, cwd, Arrays.copyOfRange(args, 1, args.length));
+                        System.out.println(Instant.now() + " build ended with " + status + " after "
+                                + Duration.between(started, Instant.now()).toMillis() + " ms");
                     } catch (Throwable t) {
                         stderr.println("error: " + t);
                         status = 1;

@@ -19,7 +19,8 @@ import java.util.Optional;
  * The thin side of `build`: hands the command to this user's build daemon over a Unix socket and
  * relays its output, so a warm rebuild costs one small JVM start instead of a full one (the
  * daemon keeps HTTP connections, JIT-compiled code and parsed state between builds, as Gradle's
- * daemon and BuildKit's do). Uses only java.base classes so it starts in tens of milliseconds.
+ * daemon and BuildKit's do). Uses only java.base classes, and no string `+` or lambdas on the way
+ * to the socket, whose first use in a JVM costs a bootstrap each.
  *
  * <p>When no daemon answers, the build runs in this process and a daemon is started in the
  * background for the next one. {@code STEVEDORE_BUILD_DAEMON=off} keeps everything in process.
@@ -49,7 +50,7 @@ final class DaemonClient {
 
     /** Sockets live in the work directory, one per jar version; Unix socket paths must stay short. */
     static Path socketPath(Path workDir, JarIdentity jar) {
-        Path socket = workDir.resolve("daemon-" + jar.tag() + ".sock");
+        Path socket = workDir.resolve("daemon-".concat(jar.tag()).concat(".sock"));   // no `+`: see JarIdentity
         return socket.toString().length() < 100 ? socket : null;
     }
 

@@ -13,7 +13,9 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.security.MessageDigest;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -21,6 +23,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The build context directory on the build machine, as COPY and ADD see it: .dockerignore'd
@@ -28,11 +31,14 @@ import java.util.Set;
  */
 public final class BuildContext {
     private static final int HASH_BUFFER = 256 * 1024;
+    /** One stat per file gives the mode and everything {@link ContentHashCache} keys on. */
+    private static final String STAT_ATTRIBUTES = "unix:mode,size,lastModifiedTime,ctime,ino,dev";
     private static final ThreadLocal<ByteBuffer> BUFFERS = ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(HASH_BUFFER));
 
     private final Path root;
     private final Path realRoot;
     private final DockerIgnore ignore;
+    private ContentHashCache hashCache = ContentHashCache.none();
 
     public BuildContext(Path root, DockerIgnore ignore) {
         this.root = root.toAbsolutePath().normalize();
@@ -53,6 +59,21 @@ public final class BuildContext {
         } catch (IOException e) {
             throw new BuildContextException("cannot read " + ignoreFile + ": " + e.getMessage(), e);
         }
+    }
+
+    /** Keeps file hashes between builds in {@code cache} (see {@link ContentHashCache}); saved by {@link #saveHashes}. */
+    public BuildContext withHashCache(ContentHashCache cache) {
+        this.hashCache = cache;
+        return this;
+    }
+
+    /** Where this context's file hashes are kept in {@code workDir}: one file per context directory. */
+    public Path hashCacheFile(Path workDir) {
+        return workDir.resolve("context-hashes").resolve(Digest.sha256(realRoot.toString().getBytes(StandardCharsets.UTF_8)).hex());
+    }
+
+    public void saveHashes() {
+        hashCache.save();
     }
 
     /**
@@ -171,17 +192,20 @@ public final class BuildContext {
     /**
      * A sha256 over (path, type, mode, link target, content) of every visible file the sources
      * cover, in sorted order: the COPY/ADD part of a cache key. Mtimes and owners are left out,
-     * as in BuildKit, so a fresh checkout hits the cache. Files are hashed in parallel.
+     * as in BuildKit, so a fresh checkout hits the cache. Files are hashed in parallel, and only
+     * when their stat differs from the last build's (see {@link ContentHashCache}).
      */
     public Digest contentHash(List<String> patterns) {
+        long statTakenAt = epochNanos();   // before any stat: the racy-clean rule compares against it
         List<Path> sources = resolveSources(patterns);
         List<Entry> entries = new ArrayList<>();
         Set<Path> seen = new HashSet<>();
         for (Path source : sources) {
-            collect(source, entries, seen, true);
+            collect(source, root.relativize(source).toString(), entries, seen, true);
         }
         entries.sort((a, b) -> Arrays.compareUnsigned(a.sortKey, b.sortKey));
-        entries.parallelStream().filter(e -> e.type == 'f').forEach(e -> e.contentHash = hashFile(e.path));
+        entries.parallelStream().filter(e -> e.type == 'f')
+                .forEach(e -> e.contentHash = hashCache.digest(e.path, e.stat, statTakenAt, () -> hashFile(e.path)));
         MessageDigest total = Digest.newMessageDigest("sha256");
         for (Entry e : entries) {
             total.update(e.sortKey);
@@ -201,10 +225,12 @@ public final class BuildContext {
         final char type;
         final int mode;
         final String linkTarget;
+        final ContentHashCache.FileStat stat;
         byte[] contentHash;
 
-        Entry(Path path, String relative, char type, int mode, String linkTarget) {
+        Entry(Path path, String relative, char type, int mode, String linkTarget, ContentHashCache.FileStat stat) {
             this.path = path;
+            this.stat = stat;
             this.sortKey = relative.getBytes(StandardCharsets.UTF_8);
             this.type = type;
             this.mode = mode;
@@ -212,17 +238,17 @@ public final class BuildContext {
         }
     }
 
-    private void collect(Path path, List<Entry> entries, Set<Path> seen, boolean topLevel) {
+    /** {@code relative} is {@code path} relative to the root, built along the walk (relativize per file costs more than its stat). */
+    private void collect(Path path, String relative, List<Entry> entries, Set<Path> seen, boolean topLevel) {
         if (!seen.add(path)) {
             return;
         }
-        String relative = root.relativize(path).toString();
         boolean visible = topLevel || !ignore.excluded(relative);
         try {
             // A top-level source symlink is followed (COPY copies what it points to); below, links are kept.
             Map<String, Object> stat = topLevel
-                    ? Files.readAttributes(path, "unix:mode")
-                    : Files.readAttributes(path, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+                    ? Files.readAttributes(path, STAT_ATTRIBUTES)
+                    : Files.readAttributes(path, STAT_ATTRIBUTES, LinkOption.NOFOLLOW_LINKS);
             int mode = (Integer) stat.get("mode");
             int type = PosixMetadata.fileType(mode);
             if (type == PosixMetadata.TYPE_DIRECTORY) {
@@ -230,25 +256,37 @@ public final class BuildContext {
                     return;
                 }
                 if (visible) {
-                    entries.add(new Entry(path, relative, 'd', mode & 07777, ""));
+                    entries.add(new Entry(path, relative, 'd', mode & 07777, "", null));
                 }
                 List<Path> children = new ArrayList<>();
                 try (DirectoryStream<Path> stream = Files.newDirectoryStream(path)) {
                     stream.forEach(children::add);
                 }
                 for (Path child : children) {
-                    collect(child, entries, seen, false);
+                    String name = child.getFileName().toString();
+                    collect(child, relative.isEmpty() ? name : relative + "/" + name, entries, seen, false);
                 }
             } else if (!visible) {
                 return;
             } else if (type == PosixMetadata.TYPE_SYMLINK) {
-                entries.add(new Entry(path, relative, 'l', mode & 07777, Files.readSymbolicLink(path).toString()));
+                entries.add(new Entry(path, relative, 'l', mode & 07777, Files.readSymbolicLink(path).toString(), null));
             } else if (type == PosixMetadata.TYPE_REGULAR) {
-                entries.add(new Entry(path, relative, 'f', mode & 07777, ""));
+                entries.add(new Entry(path, relative, 'f', mode & 07777, "", fileStat(stat, mode)));
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    private static ContentHashCache.FileStat fileStat(Map<String, Object> stat, int mode) {
+        return new ContentHashCache.FileStat((Long) stat.get("size"),
+                ((FileTime) stat.get("lastModifiedTime")).to(TimeUnit.NANOSECONDS),
+                ((FileTime) stat.get("ctime")).to(TimeUnit.NANOSECONDS), (Long) stat.get("ino"), (Long) stat.get("dev"), mode);
+    }
+
+    private static long epochNanos() {
+        Instant now = Instant.now();
+        return now.getEpochSecond() * 1_000_000_000L + now.getNano();
     }
 
     private static byte[] hashFile(Path file) {

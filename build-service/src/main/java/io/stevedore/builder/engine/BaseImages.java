@@ -22,6 +22,14 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class BaseImages {
     private static final int MAX_CONFIG_BYTES = 8 * 1024 * 1024;
 
+    /**
+     * Base image configs by digest, kept for the life of the process: content-addressed, so never
+     * stale, and a build daemon's rebuild then resolves a base with one round trip (its tag) instead
+     * of two per stage's base.
+     */
+    private static final Map<Digest, byte[]> CONFIGS = new ConcurrentHashMap<>();
+    private static final int MAX_CONFIGS_KEPT = 64;
+
     private final Registries registries;
     private final Map<String, BaseImage> resolved = new ConcurrentHashMap<>();
 
@@ -85,10 +93,21 @@ public final class BaseImages {
         if (descriptor.size() > MAX_CONFIG_BYTES) {
             throw new BuildException("image " + reference + " has a " + descriptor.size() + "-byte configuration; refusing");
         }
+        byte[] known = CONFIGS.get(descriptor.digest());
+        if (known != null) {
+            return known;
+        }
         try (InputStream in = client.openBlob(reference.repository(), descriptor.digest())) {
             ByteArrayOutputStream out = new ByteArrayOutputStream((int) descriptor.size());
             in.transferTo(out);
-            return out.toByteArray();
+            byte[] config = out.toByteArray();
+            if (Digest.sha256(config).equals(descriptor.digest())) {
+                if (CONFIGS.size() >= MAX_CONFIGS_KEPT) {
+                    CONFIGS.clear();
+                }
+                CONFIGS.put(descriptor.digest(), config);
+            }
+            return config;
         } catch (IOException e) {
             throw new BuildException("could not read the configuration of " + reference + ": " + e.getMessage(), e);
         }

@@ -1,6 +1,7 @@
 package io.stevedore.builder.engine;
 
 import io.stevedore.builder.context.BuildContext;
+import io.stevedore.builder.context.ContentHashCache;
 import io.stevedore.builder.dockerfile.Dockerfile;
 import io.stevedore.builder.layers.LayerOptions;
 import io.stevedore.builder.sandbox.Sandbox;
@@ -31,6 +32,7 @@ public final class ImageBuilder {
     private final LayerStore layers;
     private final BaseImages baseImages;
     private final Sandbox sandbox;
+    private boolean keepContextHashes;
 
     public ImageBuilder(Path workDir, Registries registries, String defaultRegistry) {
         this.workDir = workDir.toAbsolutePath();
@@ -41,6 +43,15 @@ public final class ImageBuilder {
         this.sandbox = Sandbox.runc(this.workDir.resolve("runc"));
     }
 
+    /**
+     * Keeps context file hashes between builds in the work dir (see {@link ContentHashCache}): for a
+     * caller's own directory built again and again, not for contexts unpacked afresh for each build.
+     */
+    public ImageBuilder keepingContextHashes() {
+        this.keepContextHashes = true;
+        return this;
+    }
+
     public BuildResult build(BuildRequest request, Progress progress) {
         return build(request, progress, System::getenv);
     }
@@ -49,6 +60,9 @@ public final class ImageBuilder {
     public BuildResult build(BuildRequest request, Progress progress, java.util.function.Function<String, String> environment) {
         Dockerfile dockerfile = parse(request.dockerfile());
         BuildContext context = BuildContext.open(request.context().toAbsolutePath().normalize());
+        if (keepContextHashes) {
+            context.withHashCache(ContentHashCache.load(context.hashCacheFile(workDir)));
+        }
         ImageReference cacheRepository = request.cacheRepository() != null ? request.cacheRepository()
                 : defaultCacheRepository(request.tags().getFirst());
         BuildCache cache = new BuildCache(workDir, cacheRepository, registries);
@@ -60,6 +74,7 @@ public final class ImageBuilder {
             for (Platform platform : request.platforms()) {
                 results.put(platform, new StageExecutor(session, platform).target());
             }
+            context.saveHashes();
             warnAboutUnusedBuildArgs(session);
             session.awaitPublishing();
             return publish(request, results, progress);
