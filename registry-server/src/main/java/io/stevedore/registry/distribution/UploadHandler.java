@@ -170,9 +170,10 @@ class UploadHandler {
         answerCreated(x, digest);
     }
 
-    void status(Exchange x) {
-        Upload upload = find(x);
-        answerInProgress(x, HttpServletResponse.SC_NO_CONTENT, upload.id(), upload.size());
+    /** What the store holds, which the next chunk must follow (the record may lag it after a crash). */
+    void status(Exchange x) throws IOException {
+        withSession(x, (upload, writer) ->
+                answerInProgress(x, HttpServletResponse.SC_NO_CONTENT, upload.id(), writer.size()));
     }
 
     void cancel(Exchange x) throws IOException {
@@ -196,6 +197,13 @@ class UploadHandler {
             // Read under the lock: a request on the same session that held it has saved its progress.
             Upload upload = uploads.find(x.repository(), id).orElseThrow(UploadHandler::unknownUpload);
             try (UploadWriter writer = store.upload(upload.id().toString(), upload.storageState())) {
+                if (writer.size() < upload.size()) {
+                    // Killed after the store published the bytes, before the blob was recorded:
+                    // the session cannot go on (CrashRecoveryIT); the client starts again.
+                    writer.cancel();
+                    uploads.delete(upload.id());
+                    throw unknownUpload();
+                }
                 work.run(upload, writer);
             }
         } finally {
