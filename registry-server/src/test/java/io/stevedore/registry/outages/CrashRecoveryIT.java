@@ -54,6 +54,7 @@ class CrashRecoveryIT {
         int verified;
         int resumed;
         int unknownSessions;
+        int lostOnResume;
     }
 
     @Test
@@ -91,9 +92,10 @@ class CrashRecoveryIT {
             }
             System.out.printf("crash recovery (%s): %d pushes attempted over %d SIGKILLs, %d manifests acknowledged, "
                             + "%d acknowledged objects (blobs and manifests) read back digest-correct, "
-                            + "%d unfinished sessions resumed to the right blob, %d unknown after the restart%n",
+                            + "%d unfinished sessions resumed to the right blob, %d unknown after the restart, "
+                            + "%d found unable to go on at their next PATCH%n",
                     storage.arguments().getFirst(), pushes.size(), kills, figures.acknowledged, figures.verified,
-                    figures.resumed, figures.unknownSessions);
+                    figures.resumed, figures.unknownSessions, figures.lostOnResume);
             assertThat(pushes).hasSizeGreaterThanOrEqualTo(MIN_PUSHES);
             assertThat(figures.acknowledged).isPositive();
         }
@@ -165,10 +167,10 @@ class CrashRecoveryIT {
             assertThat(manifest.status()).as(manifest.text()).isEqualTo(404);
         }
         if (push.session() != null && !push.layerAcked()) {
-            if (resume(client, push)) {
-                figures.resumed++;
-            } else {
-                figures.unknownSessions++;
+            switch (resume(client, push)) {
+                case RESUMED -> figures.resumed++;
+                case UNKNOWN -> figures.unknownSessions++;
+                case LOST_ON_RESUME -> figures.lostOnResume++;
             }
         }
     }
@@ -187,16 +189,20 @@ class CrashRecoveryIT {
         return acknowledged ? 1 : 0;
     }
 
+    enum Resumption { RESUMED, UNKNOWN, LOST_ON_RESUME }
+
     /**
      * An unfinished chunked upload: either unknown (404 BLOB_UPLOAD_UNKNOWN), or it reports the
-     * bytes it holds and finishing it from there gives the right blob. True if it was resumed.
+     * bytes it holds and finishing it from there gives the right blob; or (S3: a PATCH the kill cut
+     * off had rewritten the session's tail object) its next PATCH finds it cannot go on and
+     * answers 404 BLOB_UPLOAD_UNKNOWN, dropping it, so the client starts the blob again.
      */
-    private static boolean resume(FaultClient client, Push push) throws Exception {
+    private static Resumption resume(FaultClient client, Push push) throws Exception {
         Answer status = client.send("GET", push.session(), null);
         assertThat(status.status()).as("unfinished session %s: %s", push.session(), status.text()).isIn(204, 404);
         if (status.status() == 404) {
             assertThat(status.errorCode()).isEqualTo("BLOB_UPLOAD_UNKNOWN");
-            return false;
+            return Resumption.UNKNOWN;
         }
         // "0-0" is also what an empty session reports (a single byte held is not meant here). The
         // session may hold part of a chunk the kill interrupted: the client goes on from there.
@@ -208,13 +214,18 @@ class CrashRecoveryIT {
             Answer rest = client.send("PATCH", location, Arrays.copyOfRange(push.layer(), (int) held, push.layer().length),
                     "Content-Type", "application/octet-stream",
                     "Content-Range", held + "-" + (push.layer().length - 1));
-            assertThat(rest.status()).as("resuming %s at %d: %s", push.session(), held, rest.text()).isEqualTo(202);
+            assertThat(rest.status()).as("resuming %s at %d: %s", push.session(), held, rest.text()).isIn(202, 404);
+            if (rest.status() == 404) {
+                assertThat(rest.errorCode()).isEqualTo("BLOB_UPLOAD_UNKNOWN");
+                assertThat(client.send("GET", push.session(), null).status()).as("dropped").isEqualTo(404);
+                return Resumption.LOST_ON_RESUME;
+            }
             location = rest.location();
         }
         Answer done = client.send("PUT", FaultClient.withDigest(location, Digest.sha256(push.layer())), null);
         assertThat(done.status()).as("finishing the resumed %s: %s", push.session(), done.text()).isEqualTo(201);
         assertBlob(client, push.repo(), push.layer(), true);
-        return true;
+        return Resumption.RESUMED;
     }
 
     /** Config monolithic, layer chunked, manifest; stops at the first step without a 2xx (the kill). */
