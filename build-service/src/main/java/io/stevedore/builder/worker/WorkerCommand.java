@@ -35,6 +35,17 @@ public final class WorkerCommand {
             err.println("error: " + e.getMessage() + "\n\n" + USAGE);
             return 2;
         }
+        try {
+            String parent = environment.get(ParentWatch.ENVIRONMENT);
+            ParentWatch.whenGone(parent, () -> {
+                err.println(Instant.now() + " the registry that started this worker (pid " + parent.strip()
+                        + ") is gone; exiting");
+                System.exit(0);
+            });
+        } catch (IllegalArgumentException e) {
+            err.println("error: " + e.getMessage());
+            return 2;
+        }
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10))
                 .followRedirects(HttpClient.Redirect.NORMAL).build();
         WorkerSettings settings = new WorkerSettings(options.registry, options.workDir, options.defaultRegistry,

@@ -124,6 +124,8 @@ class EmbeddedWorker implements SmartLifecycle {
             try {
                 ProcessBuilder builder = new ProcessBuilder(command).inheritIO();
                 builder.environment().put("STEVEDORE_WORKER_TOKEN", keys.workerToken());
+                // so that it exits with us even when we are SIGKILLed and cannot stop it
+                builder.environment().put("STEVEDORE_WORKER_PARENT_PID", Long.toString(ProcessHandle.current().pid()));
                 process = builder.start();
                 int status = process.waitFor();
                 if (running) {

@@ -129,6 +129,10 @@ public class DistributionServlet extends HttpServlet {
             log.debug("client went away: {} {}", request.getMethod(), request.getRequestURI());
         } catch (RuntimeException | IOException e) {
             Optional<Outage> outage = Outages.of(e);
+            if (response.isCommitted()) {
+                brokeOff(request, outage, e);
+                return;
+            }
             if (outage.isPresent()) {
                 log.warn("{} {} failed: {}", request.getMethod(), request.getRequestURI(), e.toString());
                 writeError(response, outage.get().status(), ErrorCode.UNAVAILABLE, outage.get().message(), null,
@@ -223,6 +227,21 @@ public class DistributionServlet extends HttpServlet {
         response.setContentLength(2);
         if (request.getMethod().equals("GET")) {
             response.getOutputStream().write("{}".getBytes());
+        }
+    }
+
+    /**
+     * A response that failed after it started (storage breaking off a blob download): too late
+     * for an error answer, so the connection is closed at once ({@link OciErrorReportValve}) and
+     * the client sees a transfer cut short, never a body that looks complete; logged once.
+     */
+    private static void brokeOff(HttpServletRequest request, Optional<Outage> outage, Exception e) {
+        request.setAttribute(OciErrorReportValve.CLOSE_CONNECTION, Boolean.TRUE);
+        if (outage.isPresent()) {
+            log.warn("{} {} broke off after the response started: {}", request.getMethod(), request.getRequestURI(),
+                    e.toString());
+        } else {
+            log.error("{} {} broke off after the response started", request.getMethod(), request.getRequestURI(), e);
         }
     }
 

@@ -14,6 +14,7 @@ import io.stevedore.registry.usage.Quotas;
 import io.stevedore.storage.BlobStore;
 import io.stevedore.storage.DigestMismatchException;
 import io.stevedore.storage.UploadIds;
+import io.stevedore.storage.UploadLostException;
 import io.stevedore.storage.UploadWriter;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
@@ -24,6 +25,7 @@ import java.util.UUID;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
 
@@ -170,9 +172,10 @@ class UploadHandler {
         answerCreated(x, digest);
     }
 
-    void status(Exchange x) {
-        Upload upload = find(x);
-        answerInProgress(x, HttpServletResponse.SC_NO_CONTENT, upload.id(), upload.size());
+    /** What the store holds, which the next chunk must follow (the record may lag it after a crash). */
+    void status(Exchange x) throws IOException {
+        withSession(x, (upload, writer) ->
+                answerInProgress(x, HttpServletResponse.SC_NO_CONTENT, upload.id(), writer.size()));
     }
 
     void cancel(Exchange x) throws IOException {
@@ -196,7 +199,20 @@ class UploadHandler {
             // Read under the lock: a request on the same session that held it has saved its progress.
             Upload upload = uploads.find(x.repository(), id).orElseThrow(UploadHandler::unknownUpload);
             try (UploadWriter writer = store.upload(upload.id().toString(), upload.storageState())) {
-                work.run(upload, writer);
+                try {
+                    if (writer.size() < upload.size()) {
+                        // killed after the store published the bytes, before the blob was recorded
+                        throw new UploadLostException("upload " + upload.id() + " holds " + writer.size()
+                                + " bytes, its record " + upload.size(), null);
+                    }
+                    work.run(upload, writer);
+                } catch (UploadLostException e) {
+                    // A kill left the session unable to go on (CrashRecoveryIT): the client starts again.
+                    LoggerFactory.getLogger(UploadHandler.class).warn("{}; the session is dropped", e.getMessage());
+                    uploads.delete(upload.id());
+                    cancelQuietly(writer, e);
+                    throw unknownUpload();
+                }
             }
         } finally {
             lock.unlock();

@@ -24,8 +24,8 @@ final class FaultClient {
     private static final HttpClient HTTP = HttpClient.newBuilder()
             .followRedirects(HttpClient.Redirect.NEVER).connectTimeout(Duration.ofSeconds(5)).build();
 
-    /** One HTTP answer: status, body, Retry-After. */
-    record Answer(int status, byte[] body, String retryAfter, String location) {
+    /** One HTTP answer: status, body, Retry-After, Location, Range (an upload's progress). */
+    record Answer(int status, byte[] body, String retryAfter, String location, String range) {
         String text() {
             return new String(body, StandardCharsets.UTF_8);
         }
@@ -65,7 +65,8 @@ final class FaultClient {
         HttpResponse<byte[]> response = HTTP.send(request.build(), BodyHandlers.ofByteArray());
         return new Answer(response.statusCode(), response.body(),
                 response.headers().firstValue("Retry-After").orElse(null),
-                response.headers().firstValue("Location").orElse(null));
+                response.headers().firstValue("Location").orElse(null),
+                response.headers().firstValue("Range").orElse(null));
     }
 
     URI resolve(String pathOrUrl) {

@@ -12,11 +12,13 @@ import java.nio.charset.StandardCharsets;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A TCP proxy on 127.0.0.1 in front of a real S3 API that passes connections through byte for
  * byte (so request signatures stay valid), or answers the next requests with 503 SlowDown as an
- * overloaded S3 does, then closes the connection.
+ * overloaded S3 does, then closes the connection, or cuts a response off in the middle, as a
+ * connection to S3 that breaks during a download.
  */
 final class FaultyS3Proxy implements AutoCloseable {
     private static final byte[] SLOW_DOWN;
@@ -37,6 +39,9 @@ final class FaultyS3Proxy implements AutoCloseable {
     /** Connections still to refuse with 503; negative: all of them. */
     private final AtomicInteger failures = new AtomicInteger();
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
+    /** Bytes from S3 after which the next connection to get that many is cut; 0: none armed. */
+    private final AtomicLong cutAfter = new AtomicLong();
+    private final AtomicInteger cuts = new AtomicInteger();
 
     FaultyS3Proxy(URI target) throws IOException {
         this.target = new InetSocketAddress(target.getHost(), target.getPort());
@@ -71,6 +76,26 @@ final class FaultyS3Proxy implements AutoCloseable {
         }
     }
 
+    /**
+     * Cuts the next connection that receives more than {@code bytes} from S3 right there (the
+     * registry's S3 client sees the response end early), once; open connections are reset first,
+     * so the bytes counted are those of a new connection.
+     */
+    void breakNextResponseAfter(long bytes) {
+        cutAfter.set(bytes);
+        resetOpenConnections();
+    }
+
+    /** How many responses were cut so far. */
+    int cuts() {
+        return cuts.get();
+    }
+
+    /** Connections from the registry currently passed through to S3. */
+    int openConnections() {
+        return open.size();
+    }
+
     void heal() {
         failures.set(0);
     }
@@ -100,8 +125,8 @@ final class FaultyS3Proxy implements AutoCloseable {
             }
             open.add(client);
             try (Socket upstream = new Socket(target.getAddress(), target.getPort())) {
-                Thread back = Thread.ofVirtual().start(() -> pipe(upstream, client));
-                pipe(client, upstream);
+                Thread back = Thread.ofVirtual().start(() -> pipe(upstream, client, true));
+                pipe(client, upstream, false);
                 back.join();
             } finally {
                 open.remove(client);
@@ -120,11 +145,30 @@ final class FaultyS3Proxy implements AutoCloseable {
         }
     }
 
-    private static void pipe(Socket from, Socket to) {
+    /**
+     * Bytes one way until the sender closes; S3's answers to the registry ({@code fromS3}) are cut
+     * off where {@link #breakNextResponseAfter} says.
+     */
+    private void pipe(Socket from, Socket to, boolean fromS3) {
+        byte[] buffer = new byte[64 * 1024];
+        long passed = 0;
         try {
             InputStream in = from.getInputStream();
             OutputStream out = to.getOutputStream();
-            in.transferTo(out);
+            int n;
+            while ((n = in.read(buffer)) >= 0) {
+                long limit = fromS3 ? cutAfter.get() : 0;
+                if (limit > 0 && passed + n > limit && cutAfter.compareAndSet(limit, 0)) {
+                    out.write(buffer, 0, (int) (limit - passed));
+                    out.flush();
+                    cuts.incrementAndGet();
+                    to.close();
+                    from.close();
+                    return;
+                }
+                out.write(buffer, 0, n);
+                passed += n;
+            }
             to.shutdownOutput();
         } catch (IOException e) {
             try {

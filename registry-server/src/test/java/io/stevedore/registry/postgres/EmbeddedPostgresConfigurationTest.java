@@ -36,12 +36,17 @@ class EmbeddedPostgresConfigurationTest {
         Path dataDir = PostgresTestSupport.ROOT.resolve("configuration");
         FileTrees.delete(dataDir);
         runner.withPropertyValues("registry.data-dir=" + dataDir,
-                        "spring.flyway.locations=classpath:db/embedded-postgres-test")
+                        "spring.flyway.locations=classpath:db/embedded-postgres-test",
+                        "spring.datasource.hikari.connection-timeout=4321",
+                        "spring.datasource.hikari.validation-timeout=1234")
                 .run(context -> {
                     assertThat(context).hasNotFailed().hasSingleBean(EmbeddedPostgres.class).hasSingleBean(DataSource.class);
                     DataSource dataSource = context.getBean(DataSource.class);
                     assertThat(dataSource).isInstanceOfSatisfying(HikariDataSource.class, hikari -> {
                         assertThat(hikari.getMaximumPoolSize()).isEqualTo(20);
+                        // what lets requests fail fast with 503 while PostgreSQL is down (docs/reliability.md)
+                        assertThat(hikari.getConnectionTimeout()).isEqualTo(4321);
+                        assertThat(hikari.getValidationTimeout()).isEqualTo(1234);
                         assertThat(hikari.getJdbcUrl()).isEqualTo(context.getBean(EmbeddedPostgres.class).endpoint().jdbcUrl());
                     });
                     assertThat(context.getBean(Flyway.class).getConfiguration().getDataSource()).isSameAs(dataSource);

@@ -6,6 +6,7 @@ import io.stevedore.storage.BlobStore;
 import io.stevedore.storage.HashStates;
 import io.stevedore.storage.Redirects;
 import io.stevedore.storage.StaleUploads;
+import io.stevedore.storage.StorageUnavailableException;
 import io.stevedore.storage.UploadIds;
 import io.stevedore.storage.UploadWriter;
 import java.io.FilterInputStream;
@@ -90,7 +91,7 @@ public final class S3BlobStore implements BlobStore, Redirects, StaleUploads, Au
             request.range("bytes=" + offset + "-");
         }
         try {
-            return new ObjectInputStream(s3.getObject(request.build()));
+            return new ObjectInputStream(s3.getObject(request.build()), "read of " + digest);
         } catch (SdkException e) {
             if (S3Errors.isNotFound(e)) {
                 throw new BlobNotFoundException(digest);
@@ -208,31 +209,51 @@ public final class S3BlobStore implements BlobStore, Redirects, StaleUploads, Au
     /**
      * An S3 response body. Closing it before its end aborts the connection instead of letting the
      * HTTP client drain what is left, which for a client that gave up on a large blob could be
-     * gigabytes.
+     * gigabytes. A connection breaking under way is S3 being unavailable, like one failing at the
+     * start, not a bug.
      */
     private static final class ObjectInputStream extends FilterInputStream {
         private final ResponseInputStream<GetObjectResponse> response;
+        private final String what;
         private long remaining;
+        private long read;
 
-        ObjectInputStream(ResponseInputStream<GetObjectResponse> response) {
+        ObjectInputStream(ResponseInputStream<GetObjectResponse> response, String what) {
             super(response);
             this.response = response;
+            this.what = what;
             Long length = response.response().contentLength();
             this.remaining = length == null ? Long.MAX_VALUE : length;
         }
 
         @Override
         public int read() throws IOException {
-            int b = super.read();
+            int b;
+            try {
+                b = super.read();
+            } catch (IOException e) {
+                throw brokenOff(e);
+            }
             remaining = b < 0 ? 0 : remaining - 1;
+            read += b < 0 ? 0 : 1;
             return b;
         }
 
         @Override
         public int read(byte[] bytes, int offset, int length) throws IOException {
-            int n = super.read(bytes, offset, length);
+            int n;
+            try {
+                n = super.read(bytes, offset, length);
+            } catch (IOException e) {
+                throw brokenOff(e);
+            }
             remaining = n < 0 ? 0 : remaining - n;
+            read += Math.max(0, n);
             return n;
+        }
+
+        private IOException brokenOff(IOException e) {
+            return new StorageUnavailableException("S3 " + what + " broke off after " + read + " bytes: " + e, e);
         }
 
         @Override

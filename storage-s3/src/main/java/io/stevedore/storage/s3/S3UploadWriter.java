@@ -3,6 +3,7 @@ package io.stevedore.storage.s3;
 import io.stevedore.oci.Digest;
 import io.stevedore.storage.DigestMismatchException;
 import io.stevedore.storage.HashStates;
+import io.stevedore.storage.UploadLostException;
 import io.stevedore.storage.UploadWriter;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -168,14 +169,14 @@ final class S3UploadWriter implements UploadWriter {
             longer = tail.read() >= 0;
         } catch (SdkException e) {
             if (S3Errors.isNotFound(e) || S3Errors.hasStatus(e, 412)) {
-                throw new IOException("upload " + uploadId + ": its tail object is gone or was rewritten;"
+                throw new UploadLostException("upload " + uploadId + ": its tail object is gone or was rewritten;"
                         + " the session state is stale", e);
             }
             throw e;
         }
         if (read != tailSize || longer) {
-            throw new IOException("upload " + uploadId + ": its tail object does not have the " + tailSize
-                    + " bytes the session state says");
+            throw new UploadLostException("upload " + uploadId + ": its tail object does not have the " + tailSize
+                    + " bytes the session state says", null);
         }
         tailInBuffer = true;
     }

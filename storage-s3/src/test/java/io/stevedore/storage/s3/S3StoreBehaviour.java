@@ -314,7 +314,7 @@ abstract class S3StoreBehaviour extends BlobStoreContract {
         try (UploadWriter writer = store.upload(id, stale)) {
             assertThat(writer.size()).isEqualTo(100);
             assertThatThrownBy(() -> writer.append(new ByteArrayInputStream(content, 100, 200)))
-                    .isInstanceOf(IOException.class)
+                    .isInstanceOf(io.stevedore.storage.UploadLostException.class)
                     .hasMessageContaining("stale");
             assertThat(writer.state()).isEqualTo(stale);
             writer.cancel();
