@@ -178,7 +178,7 @@ public record RegistryProperties(@DefaultValue("./data") Path dataDir,
      *                  for the rest, so pushes and pulls keep their speed while it runs; 1 = full speed
      */
     public record Gc(@DefaultValue("1h") Duration interval, @DefaultValue("24h") Duration blobGrace,
-                     @DefaultValue("500") int batchSize, @DefaultValue("0.2") double dutyCycle) {
+                     @DefaultValue("500") int batchSize, @DefaultValue("0.1") double dutyCycle) {
     }
 
     /**
