@@ -16,6 +16,18 @@ final class S3Errors {
         return hasStatus(e, 404);
     }
 
+    /**
+     * The multipart upload or its parts are gone: AWS answers NoSuchUpload (404), S3Proxy
+     * InvalidPart (400) for a completed upload's parts.
+     */
+    static boolean isMultipartUploadGone(SdkException e) {
+        if (isNotFound(e)) {
+            return true;
+        }
+        return e instanceof S3Exception s3 && s3.awsErrorDetails() != null
+                && "InvalidPart".equals(s3.awsErrorDetails().errorCode());
+    }
+
     static boolean hasStatus(SdkException e, int status) {
         return e instanceof S3Exception s3 && s3.statusCode() == status;
     }

@@ -261,6 +261,12 @@ final class S3UploadWriter implements UploadWriter {
             }
             return state.size();
         } catch (SdkException e) {
+            if (S3Errors.isMultipartUploadGone(e)) {
+                // NoSuchUpload: a commit of the same session completed its parts already, and was
+                // killed before the registry recorded it. The bytes cannot be gathered again.
+                throw new UploadLostException("upload " + uploadId + ": its multipart upload is gone;"
+                        + " a commit of this session was interrupted after completing it", e);
+            }
             throw S3Errors.io("commit of upload " + uploadId, e);
         } finally {
             hashStates.forget(uploadId);

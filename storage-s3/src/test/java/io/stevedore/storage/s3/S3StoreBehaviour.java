@@ -321,6 +321,27 @@ abstract class S3StoreBehaviour extends BlobStoreContract {
         }
     }
 
+    /** A kill during the final PUT, after S3 assembled the parts: the record still names the session. */
+    @Test
+    void aCommitAfterAnInterruptedCommitOfTheSameSessionIsALostUpload() throws Exception {
+        for (int size : new int[] {2 * PART, 2 * PART + 50}) { // no tail, and a tail to upload last
+            byte[] content = randomBytes(size, 33);
+            String id = UploadIds.newId();
+            String state = appendInOwnWriter(store, id, null, content, 0, size);
+            Digest digest = Digest.sha256(content);
+            try (UploadWriter first = store.upload(id, state)) {
+                first.commit(digest);
+            }
+            try (UploadWriter again = store.upload(id, state)) {
+                assertThat(again.size()).isEqualTo(size);
+                assertThatThrownBy(() -> again.commit(digest))
+                        .as("%d bytes", size)
+                        .isInstanceOf(io.stevedore.storage.UploadLostException.class);
+            }
+            assertReadsBack(digest, content);
+        }
+    }
+
     @Test
     void aFailedAppendLeavesTheSessionAsItWasBefore() throws Exception {
         byte[] content = randomBytes(2 * PART + 50, 32);
