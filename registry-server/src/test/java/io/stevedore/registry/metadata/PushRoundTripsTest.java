@@ -109,7 +109,7 @@ class PushRoundTripsTest {
         List<String> trips = onlyRequest(mark);
 
         report("manifest PUT (new tag)", trips);
-        assertThat(trips).as("manifest PUT").hasSizeLessThanOrEqualTo(12);
+        assertThat(trips).as("manifest PUT").hasSizeLessThanOrEqualTo(8);
     }
 
     private static void push(String repo, byte[] blob) throws Exception {
