@@ -95,10 +95,14 @@ class ManifestHandler {
             long repositoryId = repositories.findOrCreate(x.name());
             requireReferencedContent(repositoryId, manifest);
             quotas.admitManifest(x.name(), repositoryId, digest, content, manifest);
-            long id = manifests.insert(repositoryId, digest, manifest.mediaType(), content, manifest);
-            if (!ref.isDigest()) {
-                refuse(immutableTags.checkPush(repositoryId, x.repository(), ref.tag().value(), id));
-                tags.put(repositoryId, ref.tag().value(), id);
+            String tag = ref.isDigest() ? null : ref.tag().value();
+            boolean immutable = tag != null && immutableTags.covers(x.repository(), tag);
+            // an ordinary tag is written by the manifest's own statement: one round trip fewer
+            long id = manifests.insert(repositoryId, digest, manifest.mediaType(), content, manifest,
+                    immutable ? null : tag);
+            if (immutable) {
+                refuse(immutableTags.checkPush(repositoryId, x.repository(), tag, id));
+                tags.put(repositoryId, tag, id);
             }
             // In the push's transaction: one more statement, no more round trips, and no entry for a push that failed.
             audit.recordRepository(AuditLog.MANIFEST_PUSHED, x.caller().actor(), x.request().getRemoteAddr(),

@@ -73,15 +73,18 @@ class UploadHandler {
         if (mount != null && mount(x, Exchange.digest(mount), x.param("from"))) {
             return;
         }
-        quotas.admitUpload(x.name()); // a mount stores nothing new, so only here
         String digestParam = x.param("digest");
         if (digestParam != null) {
+            quotas.admitUpload(x.name()); // a mount stores nothing new, so only here and below
             monolithic(x, Exchange.digest(digestParam));
             return;
         }
-        long repositoryId = repositories.findOrCreate(x.name());
         UUID id = UUID.randomUUID();
-        uploads.create(id, repositoryId);
+        String namespace = Quotas.namespaceOf(x.name());
+        UploadStore.Start start = uploads.start(id, x.name(), namespace); // quota, repository and row: one round trip
+        if (!start.admitted()) {
+            throw Quotas.uploadRefused(namespace, start.usageBytes(), start.quotaBytes());
+        }
         answerInProgress(x, HttpServletResponse.SC_ACCEPTED, id, 0);
     }
 

@@ -17,11 +17,17 @@ public class BlobRecordStore {
         this.jdbc = jdbc;
     }
 
-    /** Records a verified blob and links it into the repository; both idempotent. */
+    /**
+     * Records a verified blob and links it into the repository; both idempotent, in one statement.
+     * The link's foreign key sees the blob row its own statement inserted: PostgreSQL checks it
+     * after the statement's data-modifying parts have run.
+     */
     public void linkNew(long repositoryId, Digest digest, long size) {
-        jdbc.sql("insert into blobs (digest, size) values (?, ?) on conflict (digest) do nothing")
-                .params(digest.toString(), size).update();
-        link(repositoryId, digest);
+        jdbc.sql("""
+                with blob as (insert into blobs (digest, size) values (?, ?) on conflict (digest) do nothing)
+                insert into repository_blobs (repository_id, digest) values (?, ?)
+                on conflict (repository_id, digest) do update set created_at = now()""")
+                .params(digest.toString(), size, repositoryId, digest.toString()).update();
     }
 
     /** Links the blob; a link that exists already restarts its garbage collection grace. */

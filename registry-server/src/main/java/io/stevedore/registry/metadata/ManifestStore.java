@@ -22,9 +22,11 @@ public class ManifestStore {
     private static final TypeReference<Map<String, String>> ANNOTATIONS = new TypeReference<>() {
     };
     private final JdbcClient jdbc;
+    private final TagStore tags;
 
-    public ManifestStore(JdbcClient jdbc) {
+    public ManifestStore(JdbcClient jdbc, TagStore tags) {
         this.jdbc = jdbc;
+        this.tags = tags;
     }
 
     public record StoredManifest(String digest, String mediaType, byte[] content) {
@@ -63,27 +65,16 @@ public class ManifestStore {
      * Its references are written in the same transaction as the row.
      */
     public long insert(long repositoryId, Digest digest, String mediaType, byte[] content, Manifest parsed) {
-        Optional<Long> created = jdbc.sql("""
-                insert into manifests (repository_id, digest, media_type, artifact_type, size, content,
-                                       subject_digest, annotations)
-                values (?, ?, ?, ?, ?, ?, ?, cast(? as jsonb))
-                on conflict (repository_id, digest) do nothing
-                returning id""")
-                .params(repositoryId, digest.toString(), mediaType, parsed.artifactType(), content.length, content,
-                        parsed.subject() == null ? null : parsed.subject().digest().toString(),
-                        parsed.annotations().isEmpty() ? null : Json.MAPPER.writeValueAsString(parsed.annotations()))
-                .query(Long.class).optional();
-        if (created.isEmpty()) {
-            return jdbc.sql("select id from manifests where repository_id = ? and digest = ?")
-                    .params(repositoryId, digest.toString()).query(Long.class).single();
-        }
-        long id = created.get();
-        insertReferences(id, parsed);
-        return id;
+        return insert(repositoryId, digest, mediaType, content, parsed, null);
     }
 
-    /** All references in one statement: a manifest push is a handful of round trips, not one per layer. */
-    private void insertReferences(long manifestId, Manifest parsed) {
+    /**
+     * Stores the manifest unless the repository already holds these exact bytes, with its
+     * references, and points {@code tag} (unless null) at it, as {@link TagStore#put} would; returns
+     * its id. One statement, so a manifest push is a handful of round trips, not one per part.
+     */
+    public long insert(long repositoryId, Digest digest, String mediaType, byte[] content, Manifest parsed,
+                       String tag) {
         List<String> kinds = new ArrayList<>();
         List<Descriptor> descriptors = new ArrayList<>();
         if (parsed.config() != null) {
@@ -92,19 +83,58 @@ public class ManifestStore {
         }
         parsed.layers().forEach(d -> { kinds.add("layer"); descriptors.add(d); });
         parsed.manifests().forEach(d -> { kinds.add("manifest"); descriptors.add(d); });
-        if (descriptors.isEmpty()) {
-            return;
+
+        List<Object> params = new ArrayList<>(List.of(repositoryId, digest.toString(), mediaType));
+        params.add(parsed.artifactType());
+        params.addAll(List.of(content.length, content));
+        params.add(parsed.subject() == null ? null : parsed.subject().digest().toString());
+        params.add(parsed.annotations().isEmpty() ? null : Json.MAPPER.writeValueAsString(parsed.annotations()));
+        StringBuilder sql = new StringBuilder("""
+                with created as (
+                    insert into manifests (repository_id, digest, media_type, artifact_type, size, content,
+                                           subject_digest, annotations)
+                    values (?, ?, ?, ?, ?, ?, ?, cast(? as jsonb))
+                    on conflict (repository_id, digest) do nothing
+                    returning id),
+                manifest as (
+                    select id from created
+                    union all
+                    select id from manifests where repository_id = ? and digest = ?)""");
+        params.addAll(List.of(repositoryId, digest.toString()));
+        if (!descriptors.isEmpty()) {
+            // only for a row this statement created: existing bytes have their references
+            sql.append("""
+                    , referenced as (
+                        insert into manifest_references (manifest_id, position, kind, digest, media_type, size)
+                        select c.id, r.ordinality - 1, r.kind, r.digest, r.media_type, r.size
+                        from created c, unnest(?::text[], ?::text[], ?::text[], ?::bigint[])
+                             with ordinality as r(kind, digest, media_type, size, ordinality))""");
+            params.addAll(List.of(kinds.toArray(String[]::new),
+                    descriptors.stream().map(d -> d.digest().toString()).toArray(String[]::new),
+                    descriptors.stream().map(Descriptor::mediaType).toArray(String[]::new),
+                    descriptors.stream().map(Descriptor::size).toArray(Long[]::new)));
         }
-        jdbc.sql("""
-                insert into manifest_references (manifest_id, position, kind, digest, media_type, size)
-                select ?, r.ordinality - 1, r.kind, r.digest, r.media_type, r.size
-                from unnest(?::text[], ?::text[], ?::text[], ?::bigint[])
-                     with ordinality as r(kind, digest, media_type, size, ordinality)""")
-                .params(manifestId, kinds.toArray(String[]::new),
-                        descriptors.stream().map(d -> d.digest().toString()).toArray(String[]::new),
-                        descriptors.stream().map(Descriptor::mediaType).toArray(String[]::new),
-                        descriptors.stream().map(Descriptor::size).toArray(Long[]::new))
-                .update();
+        if (tag != null) {
+            sql.append("""
+                    , tagged as (
+                        insert into tags (repository_id, name, manifest_id) select ?, ?, id from manifest
+                        on conflict (repository_id, name) do update
+                        set manifest_id = excluded.manifest_id, updated_at = now())""");
+            params.addAll(List.of(repositoryId, tag));
+        }
+        sql.append("\nselect id from manifest");
+        Optional<Long> id = jdbc.sql(sql.toString()).params(params).query(Long.class).optional();
+        if (id.isPresent()) {
+            return id.get();
+        }
+        // A concurrent push of the same bytes committed them after this statement's snapshot was
+        // taken: its row (and references) are there now; only the tag is left to do.
+        long existing = jdbc.sql("select id from manifests where repository_id = ? and digest = ?")
+                .params(repositoryId, digest.toString()).query(Long.class).single();
+        if (tag != null) {
+            tags.put(repositoryId, tag, existing);
+        }
+        return existing;
     }
 
     /** Which of the digests are manifests in the repository, locked against deletion until commit. */

@@ -1,13 +1,14 @@
 package io.stevedore.registry.metadata;
 
+import io.stevedore.oci.RepositoryName;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import org.springframework.dao.DataIntegrityViolationException;
 import org.springframework.jdbc.core.RowMapper;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
-import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * Upload sessions, shared by every replica.
@@ -16,23 +17,23 @@ import org.springframework.transaction.support.TransactionTemplate;
  * ({@code synchronous_commit = off}): should the database crash in that instant, the client
  * finds its session unknown and restarts that upload, which clients do anyway; no pushed
  * content is acknowledged by these writes. Finishing a session (the blob becoming visible)
- * stays fully synchronous.
+ * stays fully synchronous. Each of those writes is one statement, so one round trip: the
+ * setting is made inside it ({@link #WITHOUT_FLUSH_WAIT}), for its own transaction only.
  */
 @Repository
 public class UploadStore {
+    /**
+     * A condition that is true and turns the flush wait off for the rest of the statement's
+     * transaction (a {@code set local} in the statement itself, where a separate {@code set local}
+     * would cost a transaction of three round trips). The setting is read at commit.
+     */
+    private static final String WITHOUT_FLUSH_WAIT = "set_config('synchronous_commit', 'off', true) = 'off'";
+    private static final int START_ATTEMPTS = 3;
+
     private final JdbcClient jdbc;
-    private final TransactionTemplate transaction;
 
-    public UploadStore(JdbcClient jdbc, TransactionTemplate transaction) {
+    public UploadStore(JdbcClient jdbc) {
         this.jdbc = jdbc;
-        this.transaction = transaction;
-    }
-
-    private void withoutFlushWait(Runnable write) {
-        transaction.executeWithoutResult(s -> {
-            jdbc.sql("set local synchronous_commit to off").update();
-            write.run();
-        });
     }
 
     /** @param storageState what the blob store needs to continue the session (opaque), or null */
@@ -43,9 +44,58 @@ public class UploadStore {
     private static final RowMapper<Upload> UPLOAD =
             (rs, n) -> new Upload(rs.getObject(1, UUID.class), rs.getLong(2), rs.getLong(3), rs.getString(4));
 
-    public void create(UUID id, long repositoryId) {
-        withoutFlushWait(() -> jdbc.sql("insert into uploads (id, repository_id) values (?, ?)")
-                .params(id, repositoryId).update());
+    /**
+     * What starting a session found: whether it started, whether the namespace had room, and its
+     * usage and quota (null when it has none), by which a start was refused.
+     */
+    public record Start(boolean started, boolean admitted, long usageBytes, Long quotaBytes) {
+    }
+
+    /**
+     * Starts session {@code id} in the repository, creating the repository if needed, unless its
+     * namespace is full (at or over its quota: the rule of usage.Quotas, checked here so that the
+     * whole start is one statement, one round trip).
+     */
+    public Start start(UUID id, RepositoryName repository, String namespace) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                Start start = jdbc.sql("""
+                        with figures as (
+                            select coalesce((select bytes from namespace_usage where namespace = ?), 0) as usage_bytes,
+                                   (select limit_bytes from namespace_quotas where namespace = ?) as quota_bytes),
+                        admitted as (
+                            select ? as name from figures where quota_bytes is null or usage_bytes < quota_bytes),
+                        created as (
+                            insert into repositories (name) select name from admitted
+                            on conflict (name) do nothing returning id),
+                        repository as (
+                            select id from created
+                            union all
+                            select r.id from repositories r join admitted a on a.name = r.name),
+                        session as (
+                            insert into uploads (id, repository_id) select ?, id from repository
+                            where %s limit 1 returning id)
+                        select exists (select 1 from session), exists (select 1 from admitted),
+                               usage_bytes, quota_bytes from figures""".formatted(WITHOUT_FLUSH_WAIT))
+                        .params(namespace, namespace, repository.value(), id)
+                        .query((rs, n) -> new Start(rs.getBoolean(1), rs.getBoolean(2), rs.getLong(3),
+                                (Long) rs.getObject(4)))
+                        .single();
+                if (start.started() || !start.admitted()) {
+                    return start;
+                }
+                // Admitted but not started: another transaction was creating (or deleting) the
+                // repository, invisible to this statement's snapshot; it has settled by now.
+            } catch (DataIntegrityViolationException e) {
+                // the repository was deleted between this statement's snapshot and the session insert
+                if (attempt == START_ATTEMPTS) {
+                    throw e;
+                }
+            }
+            if (attempt == START_ATTEMPTS) {
+                throw new IllegalStateException("repository " + repository.value() + " keeps changing");
+            }
+        }
     }
 
     /** The session if it exists and belongs to the named repository. */
@@ -61,9 +111,9 @@ public class UploadStore {
 
     /** Records the session's progress after a chunk; the bytes are already in the blob store. */
     public void progress(UUID id, long size, String storageState) {
-        withoutFlushWait(() -> jdbc.sql(
-                "update uploads set size = ?, storage_state = ?, updated_at = now() where id = ?")
-                .params(size, storageState, id).update());
+        jdbc.sql("update uploads set size = ?, storage_state = ?, updated_at = now() where id = ? and "
+                        + WITHOUT_FLUSH_WAIT)
+                .params(size, storageState, id).update();
     }
 
     /**

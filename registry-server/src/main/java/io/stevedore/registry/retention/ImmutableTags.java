@@ -43,6 +43,11 @@ public class ImmutableTags {
                         + ": it points at another manifest, and pushing a different one to it is refused"));
     }
 
+    /** Whether an immutable rule covers the tag: a push to it must then go through {@link #checkPush}. */
+    public boolean covers(String repository, String tag) {
+        return TagPatterns.firstMatch(rules.patternsFor(repository), tag).isPresent();
+    }
+
     /** Whether deleting the tag is refused. */
     public Optional<Refusal> checkTagDelete(String repository, String tag) {
         return TagPatterns.firstMatch(rules.patternsFor(repository), tag)

@@ -61,8 +61,15 @@ public class Quotas {
     public void admitUpload(RepositoryName repository) {
         UsageStore.NamespaceUsage namespace = usage.namespace(namespaceOf(repository));
         if (namespace.quotaBytes() != null && namespace.usageBytes() >= namespace.quotaBytes()) {
-            throw new QuotaExceededException(namespace.namespace(), namespace.quotaBytes(), namespace.usageBytes(),
-                    null);
+            throw uploadRefused(namespace.namespace(), namespace.usageBytes(), namespace.quotaBytes());
         }
+    }
+
+    /**
+     * The refusal of an upload into a namespace at or over its quota, for a check made elsewhere
+     * (metadata.UploadStore#start checks it in the statement that starts the session).
+     */
+    public static QuotaExceededException uploadRefused(String namespace, long usageBytes, long quotaBytes) {
+        return new QuotaExceededException(namespace, quotaBytes, usageBytes, null);
     }
 }

@@ -15,10 +15,10 @@ import java.time.Instant;
 
 /**
  * CNCF Distribution (Debian's {@code docker-registry}) as a real upstream: its own process on a
- * free loopback port, filesystem storage in a directory of the test. Tests using it are skipped
- * when the binary is not installed.
+ * free loopback port, filesystem storage in a directory of the test (or the storage section a
+ * benchmark gives). Tests using it are skipped when the binary is not installed.
  */
-final class DistributionRegistry implements AutoCloseable {
+public final class DistributionRegistry implements AutoCloseable {
     static final Path BINARY = Path.of("/usr/bin/docker-registry");
 
     private final Process process;
@@ -29,33 +29,42 @@ final class DistributionRegistry implements AutoCloseable {
         this.url = url;
     }
 
-    static void assumeInstalled() {
+    public static void assumeInstalled() {
         assumeTrue(Files.isExecutable(BINARY), "CNCF Distribution is not installed at " + BINARY
                 + " (apt-get install docker-registry); skipping");
     }
 
     static DistributionRegistry start(Path dir) throws IOException, InterruptedException {
+        Path storage = Files.createDirectories(dir.resolve("storage"));
+        return start(dir, """
+                  filesystem:
+                    rootdirectory: %s
+                """.formatted(storage.toAbsolutePath()));
+    }
+
+    /** @param storageDriver the driver's lines of the {@code storage:} section, indented by two spaces */
+    public static DistributionRegistry start(Path dir, String storageDriver) throws IOException, InterruptedException {
         assumeInstalled();
         int port;
         try (ServerSocket socket = new ServerSocket(0)) {
             port = socket.getLocalPort();
         }
-        Path storage = Files.createDirectories(dir.resolve("storage"));
         Path config = dir.resolve("config.yml");
         Files.writeString(config, """
                 version: 0.1
                 log:
                   level: warn
                 storage:
-                  filesystem:
-                    rootdirectory: %s
-                  delete:
+                %s  delete:
                     enabled: true
                 http:
                   addr: 127.0.0.1:%d
-                """.formatted(storage.toAbsolutePath(), port));
-        Process process = new ProcessBuilder(BINARY.toString(), "serve", config.toString())
-                .redirectErrorStream(true).redirectOutput(dir.resolve("registry.log").toFile()).start();
+                """.formatted(storageDriver, port));
+        ProcessBuilder builder = new ProcessBuilder(BINARY.toString(), "serve", config.toString())
+                .redirectErrorStream(true).redirectOutput(dir.resolve("registry.log").toFile());
+        // its s3 driver (aws-sdk-go) panics on a CA bundle with a custom HTTP transport
+        builder.environment().remove("AWS_CA_BUNDLE");
+        Process process = builder.start();
         URI url = URI.create("http://127.0.0.1:" + port);
         DistributionRegistry registry = new DistributionRegistry(process, url);
         registry.awaitReady(dir);
@@ -85,8 +94,12 @@ final class DistributionRegistry implements AutoCloseable {
                 + Files.readString(dir.resolve("registry.log")));
     }
 
-    URI url() {
+    public URI url() {
         return url;
+    }
+
+    public long pid() {
+        return process.pid();
     }
 
     /** host:port */
