@@ -93,7 +93,7 @@ class CrashRecoveryIT {
             System.out.printf("crash recovery (%s): %d pushes attempted over %d SIGKILLs, %d manifests acknowledged, "
                             + "%d acknowledged objects (blobs and manifests) read back digest-correct, "
                             + "%d unfinished sessions resumed to the right blob, %d unknown after the restart, "
-                            + "%d found unable to go on at their next PATCH%n",
+                            + "%d found unable to go on at their next PATCH or finishing PUT%n",
                     storage.arguments().getFirst(), pushes.size(), kills, figures.acknowledged, figures.verified,
                     figures.resumed, figures.unknownSessions, figures.lostOnResume);
             assertThat(pushes).hasSizeGreaterThanOrEqualTo(MIN_PUSHES);
