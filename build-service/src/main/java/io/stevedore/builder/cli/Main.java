@@ -29,15 +29,24 @@ public final class Main {
                     System.err));
         }
         if (args.length == 2 && args[0].equals("daemon")) {
-            System.exit(daemon(args[1]));
+            System.exit(daemon(args[1], System.err));
         }
         System.exit(run(args, System.out, System.err));
     }
 
-    /** `daemon SOCKET` serves builds; `daemon stop` stops this user's daemon for this jar. */
-    private static int daemon(String argument) {
+    /**
+     * `daemon stop` stops this user's daemon for this jar; `daemon /absolute/path.sock` is how the
+     * CLI starts one (not for users). Anything else is a usage error, not a daemon on a socket
+     * named after a typo.
+     */
+    static int daemon(String argument, PrintStream err) {
         if (!argument.equals("stop")) {
-            return BuildDaemon.serve(Path.of(argument));
+            if (argument.endsWith(".sock") && Path.of(argument).isAbsolute()) {
+                return BuildDaemon.serve(Path.of(argument));
+            }
+            err.println("error: unknown daemon command \"" + argument + "\": `daemon stop` stops this user's build"
+                    + " daemon (the build command starts it; STEVEDORE_BUILD_DAEMON=off keeps builds in the caller's JVM)");
+            return 2;
         }
         JarIdentity jar = JarIdentity.current();
         if (jar == null) {
