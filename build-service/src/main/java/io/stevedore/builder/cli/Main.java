@@ -58,9 +58,13 @@ public final class Main {
     }
 
     static int run(String[] args, PrintStream out, PrintStream err) {
-        if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h") || args[0].equals("help")) {
+        if (args.length == 0) {
             err.println(BuildCommand.USAGE + "\n\n" + io.stevedore.builder.worker.WorkerCommand.USAGE);
-            return args.length == 0 ? 2 : 0;
+            return 2;
+        }
+        if (isHelp(args[0]) || args[0].equals("help")) {   // asked for: on stdout, as docker does
+            out.println(BuildCommand.USAGE + "\n\n" + io.stevedore.builder.worker.WorkerCommand.USAGE);
+            return 0;
         }
         if (!args[0].equals("build")) {
             err.println("error: unknown command \"" + args[0] + "\"\n\n" + BuildCommand.USAGE);
@@ -72,9 +76,17 @@ public final class Main {
     /** `build ARGS` for a caller with this environment and working directory: here, or in the daemon. */
     static int build(PrintStream out, PrintStream err, java.util.Map<String, String> environment, Path cwd,
                      String[] buildArgs) {
+        if (Arrays.stream(buildArgs).anyMatch(Main::isHelp)) {   // `docker build --help` habits
+            out.println(BuildCommand.USAGE);
+            return 0;
+        }
         if (RemoteBuildCommand.isRemote(buildArgs)) {
             return new RemoteBuildCommand(out, err, environment, cwd).run(buildArgs);
         }
         return new BuildCommand(out, err, environment, cwd).run(buildArgs);
+    }
+
+    private static boolean isHelp(String arg) {
+        return arg.equals("--help") || arg.equals("-h");
     }
 }

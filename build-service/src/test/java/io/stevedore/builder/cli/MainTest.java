@@ -29,4 +29,17 @@ class MainTest {
         assertThat(status).isEqualTo(2);
         assertThat(err.toString(StandardCharsets.UTF_8)).startsWith("error: unknown command \"biuld\"");
     }
+
+    @Test
+    void buildHelpPrintsTheUsageOnStdoutAndSucceeds() {
+        for (String help : new String[] {"--help", "-h"}) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            int status = Main.run(new String[] {"build", "-t", "x/y:1", help}, new PrintStream(out, true, StandardCharsets.UTF_8),
+                    new PrintStream(err, true, StandardCharsets.UTF_8));
+            assertThat(status).as(help).isZero();
+            assertThat(out.toString(StandardCharsets.UTF_8)).startsWith("usage: java -jar build-service.jar build");
+            assertThat(err.toString(StandardCharsets.UTF_8)).isEmpty();
+        }
+    }
 }
