@@ -22,7 +22,8 @@ import org.junit.jupiter.api.Test;
  * JVM, each registry in a process of its own with a bucket of its own: Stevedore from the packaged
  * jar ({@code -Xmx256m}, authentication on, as in the other tables of docs/benchmarks.md),
  * Distribution 2.8 ({@code docker-registry}, s3 driver, no auth, redirects off so that both serve
- * the bytes themselves, as Stevedore does by default). Runs ../shared/bench/RegistryBench.java's
+ * the bytes themselves, as Stevedore does by default; through {@link ListPartsPatch}, without
+ * which it panics on S3Proxy's ListParts answers). Runs ../shared/bench/RegistryBench.java's
  * push-chunked and blob-get against each, warm-up first, then A-B-B-A. Output in
  * target/s3-bench.txt.
  */
@@ -44,6 +45,7 @@ class S3Benchmark {
                 .toString();
         String adminPassword = "bench-" + UUID.randomUUID();
         try (S3ProxyServer s3 = S3ProxyServer.start();
+             ListPartsPatch patched = new ListPartsPatch(s3.endpoint());
              ReplicaProcesses processes = new ReplicaProcesses();
              DistributionRegistry distribution = DistributionRegistry.start(
                      Files.createDirectories(work.resolve("distribution")), """
@@ -57,7 +59,7 @@ class S3Benchmark {
                          v4auth: true
                        redirect:
                          disable: true
-                     """.formatted(s3.endpoint(), s3.createBucket(), S3ProxyServer.ACCESS_KEY,
+                     """.formatted(patched.endpoint(), s3.createBucket(), S3ProxyServer.ACCESS_KEY,
                              S3ProxyServer.SECRET_KEY, S3ProxyServer.REGION))) {
             List<String> stevedoreArgs = new ArrayList<>(List.of("--registry.data-dir=" + work.resolve("stevedore"),
                     "--registry.auth.enabled=true", "--registry.auth.admin-password=" + adminPassword));
