@@ -23,7 +23,7 @@ DIST=$!
 $JAVA -Xmx256m -jar registry-server/target/registry-server.jar --registry.data-dir="$WORK/stevedore" \
   --registry.auth.enabled=true --registry.auth.admin-password="$PASSWORD" > "$WORK/stevedore.log" 2>&1 &
 OURS=$!
-trap 'kill $DIST $OURS 2>/dev/null; wait $OURS 2>/dev/null; rm -rf "$WORK"' EXIT
+trap 'status=$?; kill $DIST $OURS 2>/dev/null; wait $OURS 2>/dev/null; rm -rf "$WORK"; exit $status' EXIT
 until curl -fs http://127.0.0.1:5000/actuator/health/readiness > /dev/null; do sleep 1; done
 until curl -fs http://127.0.0.1:5002/v2/ > /dev/null; do sleep 1; done
 : > "$OUT"
