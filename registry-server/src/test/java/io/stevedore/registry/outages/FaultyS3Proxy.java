@@ -1,11 +1,10 @@
 package io.stevedore.registry.outages;
 
+import io.stevedore.registry.LoopbackListener;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -34,8 +33,8 @@ final class FaultyS3Proxy implements AutoCloseable {
         System.arraycopy(body, 0, SLOW_DOWN, headBytes.length, body.length);
     }
 
-    private final ServerSocket server;
     private final InetSocketAddress target;
+    private final LoopbackListener listener;
     /** Connections still to refuse with 503; negative: all of them. */
     private final AtomicInteger failures = new AtomicInteger();
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
@@ -44,13 +43,12 @@ final class FaultyS3Proxy implements AutoCloseable {
     private final AtomicInteger cuts = new AtomicInteger();
 
     FaultyS3Proxy(URI target) throws IOException {
-        this.target = new InetSocketAddress(target.getHost(), target.getPort());
-        this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-        Thread.ofVirtual().start(this::accept);
+        this.target = LoopbackListener.target(target);
+        this.listener = new LoopbackListener(this::serve);
     }
 
     URI endpoint() {
-        return URI.create("http://127.0.0.1:" + server.getLocalPort());
+        return listener.url();
     }
 
     /** Answers every connection with 503 SlowDown until {@link #heal()}; open ones are reset. */
@@ -98,17 +96,6 @@ final class FaultyS3Proxy implements AutoCloseable {
 
     void heal() {
         failures.set(0);
-    }
-
-    private void accept() {
-        while (!server.isClosed()) {
-            try {
-                Socket client = server.accept();
-                Thread.ofVirtual().start(() -> serve(client));
-            } catch (IOException e) {
-                return; // closed
-            }
-        }
     }
 
     private boolean shouldFail() {
@@ -181,6 +168,6 @@ final class FaultyS3Proxy implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
-        server.close();
+        listener.close();
     }
 }

@@ -1,15 +1,12 @@
 package io.stevedore.registry.proxy;
 
+import io.stevedore.registry.LoopbackListener;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -19,34 +16,32 @@ import java.util.concurrent.locks.LockSupport;
  * comparison a user of a remote upstream sees; on loopback both would be bound by CPU instead.
  */
 final class ThrottledLink implements AutoCloseable {
-    private final ServerSocket listener;
     private final InetSocketAddress target;
     private final long bytesPerSecond;
-    private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
+    private final LoopbackListener listener;
 
     ThrottledLink(URI target, long bytesPerSecond) throws IOException {
-        this.target = new InetSocketAddress(target.getHost(), target.getPort());
+        this.target = LoopbackListener.target(target);
         this.bytesPerSecond = bytesPerSecond;
-        this.listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-        threads.submit(this::accept);
+        this.listener = new LoopbackListener(this::serve);
     }
 
     URI url() {
-        return URI.create("http://127.0.0.1:" + listener.getLocalPort());
+        return listener.url();
     }
 
-    private Void accept() {
-        while (!listener.isClosed()) {
+    private void serve(Socket client) {
+        try {
+            Socket server = new Socket(target.getAddress(), target.getPort());
+            Thread.ofVirtual().start(() -> relay(client, server, Long.MAX_VALUE));
+            relay(server, client, bytesPerSecond);
+        } catch (IOException e) {
             try {
-                Socket client = listener.accept();
-                Socket server = new Socket(target.getAddress(), target.getPort());
-                threads.submit(() -> relay(client, server, Long.MAX_VALUE));
-                threads.submit(() -> relay(server, client, bytesPerSecond));
-            } catch (IOException e) {
-                return null; // closed
+                client.close();
+            } catch (IOException ignored) {
+                // the server is not there; neither is the client now
             }
         }
-        return null;
     }
 
     /** Copies until either side closes, no faster than the rate; then closes both. */
@@ -82,6 +77,5 @@ final class ThrottledLink implements AutoCloseable {
     @Override
     public void close() throws IOException {
         listener.close();
-        threads.shutdownNow();
     }
 }

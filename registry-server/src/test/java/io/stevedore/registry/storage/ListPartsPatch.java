@@ -1,11 +1,10 @@
 package io.stevedore.registry.storage;
 
+import io.stevedore.registry.LoopbackListener;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -29,28 +28,16 @@ final class ListPartsPatch implements AutoCloseable {
         Arrays.fill(TRUNCATED, "<IsTruncated>false</IsTruncated>".length(), TRUNCATED.length, (byte) ' ');
     }
 
-    private final ServerSocket server;
     private final InetSocketAddress target;
+    private final LoopbackListener listener;
 
     ListPartsPatch(URI s3) throws IOException {
-        this.target = new InetSocketAddress(s3.getHost(), s3.getPort());
-        this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-        Thread.ofVirtual().start(this::accept);
+        this.target = LoopbackListener.target(s3);
+        this.listener = new LoopbackListener(this::serve);
     }
 
     URI endpoint() {
-        return URI.create("http://127.0.0.1:" + server.getLocalPort());
-    }
-
-    private void accept() {
-        while (!server.isClosed()) {
-            try {
-                Socket client = server.accept();
-                Thread.ofVirtual().start(() -> serve(client));
-            } catch (IOException e) {
-                return; // closed
-            }
-        }
+        return listener.url();
     }
 
     private void serve(Socket client) {
@@ -114,6 +101,6 @@ final class ListPartsPatch implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
-        server.close();
+        listener.close();
     }
 }
