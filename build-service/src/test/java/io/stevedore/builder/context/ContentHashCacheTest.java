@@ -92,29 +92,23 @@ class ContentHashCacheTest {
 
     @Test
     void aRemovedCacheFileIsNotServedFromThisProcessesMemory() throws Exception {
-        Path file = temp.resolve("hashes");
-        ContentHashCache cache = ContentHashCache.load(file);
-        cache.digest(Path.of("/ctx/a"), stat(4, T0, 0100644), T0 + 10 * SECOND, hashing("aaaa"));
-        cache.save();
-        ContentHashCache.load(file).digest(Path.of("/ctx/a"), stat(4, T0, 0100644), T0 + 20 * SECOND, hashing("aaaa"));
+        Path file = savedWithFileA();
+        digestOfFileA(file, T0 + 20 * SECOND);
         assertThat(reads).hasValue(1);
 
         Files.delete(file);
-        ContentHashCache.load(file).digest(Path.of("/ctx/a"), stat(4, T0, 0100644), T0 + 30 * SECOND, hashing("aaaa"));
+        digestOfFileA(file, T0 + 30 * SECOND);
 
         assertThat(reads).hasValue(2);
     }
 
     @Test
     void aTornCacheFileIsAnEmptyCache() throws Exception {
-        Path file = temp.resolve("hashes");
-        ContentHashCache cache = ContentHashCache.load(file);
-        cache.digest(Path.of("/ctx/a"), stat(4, T0, 0100644), T0 + 10 * SECOND, hashing("aaaa"));
-        cache.save();
+        Path file = savedWithFileA();
         byte[] bytes = Files.readAllBytes(file);
         Files.write(file, java.util.Arrays.copyOf(bytes, bytes.length - 5));
 
-        ContentHashCache.load(file).digest(Path.of("/ctx/a"), stat(4, T0, 0100644), T0 + 20 * SECOND, hashing("aaaa"));
+        digestOfFileA(file, T0 + 20 * SECOND);
 
         assertThat(reads).hasValue(2);
     }
@@ -178,5 +172,19 @@ class ContentHashCacheTest {
         Files.setLastModifiedTime(a, mtime);
 
         assertThat(hashWithCache(root)).isNotEqualTo(before).isEqualTo(hashWithoutCache(root));
+    }
+
+    /** A cache file holding /ctx/a's digest, hashed once. */
+    private Path savedWithFileA() {
+        Path file = temp.resolve("hashes");
+        ContentHashCache cache = ContentHashCache.load(file);
+        cache.digest(Path.of("/ctx/a"), stat(4, T0, 0100644), T0 + 10 * SECOND, hashing("aaaa"));
+        cache.save();
+        return file;
+    }
+
+    /** /ctx/a, unchanged, looked up through the cache {@code file} holds, at {@code at}. */
+    private void digestOfFileA(Path file, long at) {
+        ContentHashCache.load(file).digest(Path.of("/ctx/a"), stat(4, T0, 0100644), at, hashing("aaaa"));
     }
 }

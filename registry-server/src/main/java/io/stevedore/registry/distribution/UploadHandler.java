@@ -25,6 +25,7 @@ import java.util.UUID;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -39,6 +40,7 @@ import org.springframework.transaction.support.TransactionTemplate;
  */
 @Component
 class UploadHandler {
+    private static final Logger log = LoggerFactory.getLogger(UploadHandler.class);
     private static final Pattern CONTENT_RANGE = Pattern.compile("(?:bytes )?(\\d+)-(\\d+)(?:/(?:\\d+|\\*))?");
     private static final int LOCK_STRIPES = 256;
 
@@ -211,7 +213,7 @@ class UploadHandler {
                     work.run(upload, writer);
                 } catch (UploadLostException e) {
                     // A kill left the session unable to go on (CrashRecoveryIT): the client starts again.
-                    LoggerFactory.getLogger(UploadHandler.class).warn("{}; the session is dropped", e.getMessage());
+                    log.warn("{}; the session is dropped", e.getMessage());
                     uploads.delete(upload.id());
                     cancelQuietly(writer, e);
                     throw unknownUpload();

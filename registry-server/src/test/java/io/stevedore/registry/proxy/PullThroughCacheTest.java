@@ -246,10 +246,7 @@ class PullThroughCacheTest extends AuthRegistryTestSupport {
         pull("stale/" + repository, "1");
 
         faults.mode(Mode.TOO_MANY_REQUESTS);
-        HttpResponse<byte[]> served = manifest("stale/" + repository, "1");
-        assertThat(served.statusCode()).isEqualTo(200);
-        assertThat(Digest.sha256(served.body())).isEqualTo(image.manifest().digest());
-        assertThat(served.headers().firstValue("Warning")).hasValue("110 - \"Response is Stale\"");
+        assertServedStale(manifest("stale/" + repository, "1"), image);
 
         faults.mode(Mode.SERVER_ERROR);
         assertThat(manifest("stale/" + repository, "1").headers().firstValue("Warning")).isPresent();
@@ -334,10 +331,7 @@ class PullThroughCacheTest extends AuthRegistryTestSupport {
         pull("slow/" + repository, "1");
 
         faults.mode(Mode.HOLD); // answers nothing until released; the upstream's timeout is 1 s
-        HttpResponse<byte[]> stale = manifest("slow/" + repository, "1");
-        assertThat(stale.statusCode()).isEqualTo(200);
-        assertThat(Digest.sha256(stale.body())).isEqualTo(image.manifest().digest());
-        assertThat(stale.headers().firstValue("Warning")).hasValue("110 - \"Response is Stale\"");
+        assertServedStale(manifest("slow/" + repository, "1"), image);
 
         HttpResponse<byte[]> unseen = manifest("slow/" + repository, "2");
         assertThat(unseen.statusCode()).isEqualTo(503);
@@ -460,6 +454,13 @@ class PullThroughCacheTest extends AuthRegistryTestSupport {
 
     private static String adminAuthorization() {
         return basic("admin", cache.adminPassword());
+    }
+
+    /** The cached manifest of {@code image}, served while the upstream fails, marked stale. */
+    private static void assertServedStale(HttpResponse<byte[]> served, Image image) {
+        assertThat(served.statusCode()).isEqualTo(200);
+        assertThat(Digest.sha256(served.body())).isEqualTo(image.manifest().digest());
+        assertThat(served.headers().firstValue("Warning")).hasValue("110 - \"Response is Stale\"");
     }
 
     private static String error(HttpResponse<byte[]> response) {
