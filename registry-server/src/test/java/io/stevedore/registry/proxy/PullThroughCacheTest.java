@@ -9,12 +9,15 @@ import io.stevedore.client.RegistryClient;
 import io.stevedore.json.Json;
 import io.stevedore.oci.Digest;
 import io.stevedore.registry.AuthRegistryTestSupport;
+import io.stevedore.registry.gc.GarbageCollector;
+import io.stevedore.registry.gc.GcRun;
 import io.stevedore.registry.metadata.BlobRecordStore;
 import io.stevedore.registry.proxy.FaultyUpstream.Mode;
 import io.stevedore.registry.proxy.ProxyTestServers.ProxyServer;
 import io.stevedore.registry.proxy.ProxyTestServers.UpstreamArgs;
 import io.stevedore.registry.proxy.TestImages.Blob;
 import io.stevedore.registry.proxy.TestImages.Image;
+import io.stevedore.storage.BlobStore;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -27,6 +30,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -336,6 +340,42 @@ class PullThroughCacheTest extends AuthRegistryTestSupport {
         HttpResponse<byte[]> unseen = manifest("slow/" + repository, "2");
         assertThat(unseen.statusCode()).isEqualTo(503);
         assertThat(error(unseen)).contains("\"code\":\"UNAVAILABLE\"").contains("timed out");
+    }
+
+    // ---- reclaiming
+
+    @Test
+    void cachedContentIsReclaimedByGarbageCollectionOnceItsRepositoryIsDeleted() throws Exception {
+        String repository = unique("tools/reclaimed");
+        Image image = TestImages.image("amd64", 30_000, 15);
+        TestImages.push(toDistribution, repository, image, "1");
+        pull("dist/" + repository, "1");
+        MeterRegistry meters = cache.context().getBean(MeterRegistry.class);
+        double hits = meters.find("stevedore.proxy.hits").tag("upstream", "dist").counters().stream()
+                .mapToDouble(c -> c.count()).sum();
+        pull("dist/" + repository, "1");
+        assertThat(meters.find("stevedore.proxy.hits").tag("upstream", "dist").counters().stream()
+                .mapToDouble(c -> c.count()).sum()).as("cache hits").isGreaterThan(hits);
+        BlobStore store = cache.context().getBean(BlobStore.class);
+        assertThat(store.stat(image.layer().digest())).isPresent();
+
+        assertThat(sendToCache("DELETE", "/api/v1/repositories/dist/" + repository, adminAuthorization())
+                .statusCode()).isEqualTo(204);
+        GarbageCollector collector = cache.context().getBean(GarbageCollector.class);
+        Optional<GcRun> run = Optional.empty();
+        for (int attempt = 0; run.isEmpty() && attempt < 100; attempt++) {
+            run = collector.collect("api", "test", Duration.ZERO);   // empty while a scheduled run holds the lock
+            if (run.isEmpty()) {
+                Thread.sleep(100);
+            }
+        }
+        assertThat(run).isPresent();
+
+        assertThat(store.stat(image.layer().digest())).as("the fetched layer").isEmpty();
+        assertThat(store.stat(image.config().digest())).as("the fetched config").isEmpty();
+        int upstreamRequests = faults.total();
+        assertThat(pull("dist/" + repository, "1").manifestDigest()).isEqualTo(image.manifest().digest());
+        assertThat(faults.total()).as("fetched again from the upstream").isGreaterThan(upstreamRequests);
     }
 
     // ---- anonymous callers
