@@ -378,6 +378,30 @@ class PullThroughCacheTest extends AuthRegistryTestSupport {
         assertThat(faults.total()).as("fetched again from the upstream").isGreaterThan(upstreamRequests);
     }
 
+    @Test
+    void aRetentionPolicyOnAProxyNamespaceDeletesCachedTagsAndAPullFetchesThemAgain() throws Exception {
+        String repository = unique("tools/retained");
+        Image older = TestImages.image("amd64", 5_000, 16);
+        Image newer = TestImages.image("amd64", 5_000, 17);
+        TestImages.push(toDistribution, repository, older, "1");
+        TestImages.push(toDistribution, repository, newer, "2");
+        pull("dist/" + repository, "1");
+        pull("dist/" + repository, "2");
+
+        HttpResponse<byte[]> policy = sendToCache("PUT", "/api/v1/retention/repositories/dist/" + repository,
+                adminAuthorization(), "{\"keep\":[{\"pattern\":\"*\",\"last\":1}]}");
+        assertThat(policy.statusCode()).as(error(policy)).isEqualTo(200);
+        HttpResponse<byte[]> run = sendToCache("POST", "/api/v1/retention/run/repositories/dist/" + repository,
+                adminAuthorization(), null);
+        assertThat(run.statusCode()).as(error(run)).isEqualTo(200);
+
+        JsonNode tags = Json.MAPPER.readTree(fromCache("/v2/dist/" + repository + "/tags/list", null).body());
+        assertThat(tags.get("tags").toString()).as("cached tags after the run").isEqualTo("[\"2\"]");
+        int upstreamRequests = faults.total();
+        assertThat(pull("dist/" + repository, "1").manifestDigest()).isEqualTo(older.manifest().digest());
+        assertThat(faults.total()).as("fetched again from the upstream").isGreaterThan(upstreamRequests);
+    }
+
     // ---- anonymous callers
 
     @Test
@@ -479,8 +503,18 @@ class PullThroughCacheTest extends AuthRegistryTestSupport {
 
     private static HttpResponse<byte[]> sendToCache(String method, String path, String authorization)
             throws IOException, InterruptedException {
+        return sendToCache(method, path, authorization, null);
+    }
+
+    /** With {@code json} as the body, when not null. */
+    private static HttpResponse<byte[]> sendToCache(String method, String path, String authorization, String json)
+            throws IOException, InterruptedException {
         HttpRequest.Builder request = HttpRequest.newBuilder(cache.url().resolve(path))
-                .method(method, HttpRequest.BodyPublishers.noBody());
+                .method(method, json == null ? HttpRequest.BodyPublishers.noBody()
+                        : HttpRequest.BodyPublishers.ofString(json));
+        if (json != null) {
+            request.header("Content-Type", "application/json");
+        }
         if (authorization != null) {
             request.header("Authorization", authorization);
         }
