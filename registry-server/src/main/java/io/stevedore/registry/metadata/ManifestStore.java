@@ -14,6 +14,7 @@ import java.util.Set;
 import org.springframework.jdbc.core.RowMapper;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
+import org.springframework.transaction.annotation.Transactional;
 import tools.jackson.core.type.TypeReference;
 
 /** Manifests, byte-exact, with what they refer to. */
@@ -147,8 +148,19 @@ public class ManifestStore {
                 .params(repositoryId, digests.toArray(String[]::new)).query(String.class).list());
     }
 
-    /** Deletes the manifest and, with it, every tag pointing at it. */
+    /**
+     * Deletes the manifest and, with it, every tag pointing at it. The tags go first, in a
+     * statement of their own: a push that moves one of them to another manifest locks the tag
+     * before its usage rows (its triggers run at the end of its statement), and the manifest's
+     * delete locks those usage rows (its trigger runs before the cascade to the tags); in that
+     * order the two would deadlock. A tag moved meanwhile no longer matches and stays.
+     */
+    @Transactional
     public boolean delete(String repository, Digest digest) {
+        jdbc.sql("""
+                delete from tags t using manifests m, repositories r
+                where t.manifest_id = m.id and r.id = m.repository_id and r.name = ? and m.digest = ?""")
+                .params(repository, digest.toString()).update();
         return jdbc.sql("""
                 delete from manifests m using repositories r
                 where r.id = m.repository_id and r.name = ? and m.digest = ?""")

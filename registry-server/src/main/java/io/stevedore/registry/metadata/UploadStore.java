@@ -60,9 +60,12 @@ public class UploadStore {
         for (int attempt = 1; ; attempt++) {
             try {
                 Start start = jdbc.sql("""
-                        with figures as (
-                            select coalesce((select bytes from namespace_usage where namespace = ?), 0) as usage_bytes,
-                                   (select limit_bytes from namespace_quotas where namespace = ?) as quota_bytes),
+                        with quota as (select limit_bytes from namespace_quotas where namespace = ?),
+                        figures as (
+                            select case when exists (select 1 from quota)
+                                        then (select coalesce(sum(namespace_bytes), 0) from usage_changes
+                                              where namespace = ?) else 0 end as usage_bytes,
+                                   (select limit_bytes from quota) as quota_bytes),
                         admitted as (
                             select ? as name from figures where quota_bytes is null or usage_bytes < quota_bytes),
                         created as (

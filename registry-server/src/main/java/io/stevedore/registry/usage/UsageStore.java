@@ -8,8 +8,9 @@ import org.springframework.stereotype.Repository;
 
 /**
  * Storage usage and quotas as PostgreSQL keeps them. The figures are maintained by the triggers
- * of migration V8 in the transaction of every manifest insert and delete; this class reads them,
- * takes the namespace lock a quota check needs, and stores the quotas.
+ * of migrations V8 and V12 in the transaction of every manifest insert and delete, as change rows
+ * that a figure is the sum of; this class reads them, takes the namespace lock a quota check
+ * needs, and stores the quotas.
  */
 @Repository
 public class UsageStore {
@@ -32,14 +33,14 @@ public class UsageStore {
     /** Bytes the repository's manifests occupy; 0 for one that holds none or does not exist. */
     public long repositoryBytes(String repository) {
         return jdbc.sql("""
-                select coalesce((select ru.bytes from repository_usage ru
-                                 join repositories r on r.id = ru.repository_id where r.name = ?), 0)""")
+                select coalesce(sum(c.repository_bytes), 0) from usage_changes c
+                join repositories r on r.id = c.repository_id where r.name = ?""")
                 .param(repository).query(Long.class).single();
     }
 
     public NamespaceUsage namespace(String namespace) {
         return jdbc.sql("""
-                select (select bytes from namespace_usage where namespace = ?),
+                select (select coalesce(sum(namespace_bytes), 0) from usage_changes where namespace = ?),
                        (select limit_bytes from namespace_quotas where namespace = ?)""")
                 .params(namespace, namespace)
                 .query((rs, n) -> new NamespaceUsage(namespace, rs.getLong(1), (Long) rs.getObject(2)))
@@ -49,8 +50,12 @@ public class UsageStore {
     /** The namespace's repositories that hold something, by name. */
     public List<RepositoryUsage> repositoriesOf(String namespace) {
         return jdbc.sql("""
-                select r.name, ru.bytes from repository_usage ru join repositories r on r.id = ru.repository_id
-                where ru.namespace = ? order by r.name""")
+                select r.name, (select coalesce(sum(c.repository_bytes), 0) from usage_changes c
+                                where c.repository_id = r.id)
+                from repositories r
+                where r.id in (select ru.repository_id from repository_usage ru where ru.namespace = ?)
+                  and exists (select 1 from repository_usage_objects ro where ro.repository_id = r.id)
+                order by r.name""")
                 .param(namespace)
                 .query((rs, n) -> new RepositoryUsage(rs.getString(1), rs.getLong(2))).list();
     }
@@ -59,7 +64,8 @@ public class UsageStore {
     public List<NamespaceUsage> namespaces() {
         return jdbc.sql("""
                 select coalesce(u.namespace, q.namespace), coalesce(u.bytes, 0), q.limit_bytes
-                from namespace_usage u full join namespace_quotas q on q.namespace = u.namespace
+                from (select namespace, sum(namespace_bytes) as bytes from usage_changes group by namespace) u
+                full join namespace_quotas q on q.namespace = u.namespace
                 where u.bytes > 0 or q.namespace is not null
                 order by 1""")
                 .query((rs, n) -> new NamespaceUsage(rs.getString(1), rs.getLong(2), (Long) rs.getObject(3)))
@@ -93,17 +99,17 @@ public class UsageStore {
     }
 
     /**
-     * Locks the namespace's figures until the transaction ends (the lock every manifest insert
-     * and delete in it takes) and returns its usage. The manifest being pushed, if the repository
-     * has it, is share-locked first: a delete of it takes its row before the namespace lock, and
-     * so must we, or the two would wait on each other.
+     * Locks the namespace for a quota check until the transaction ends (every quota check of a
+     * push into it takes this lock; pushes into namespaces without a quota take none) and returns
+     * its usage. The manifest being pushed, if the repository has it, is share-locked first: a
+     * delete of it takes its row before the usage rows it changes, and so must we.
      */
     public long lockNamespace(String namespace, long repositoryId, String manifestDigest) {
         jdbc.sql("select 1 from manifests where repository_id = ? and digest = ? for share")
                 .params(repositoryId, manifestDigest).query(Integer.class).optional();
         jdbc.sql("select usage_lock_namespace(?)").param(namespace).query((rs, n) -> 1).single();
-        return jdbc.sql("select bytes from namespace_usage where namespace = ?").param(namespace)
-                .query(Long.class).single();
+        return jdbc.sql("select coalesce(sum(namespace_bytes), 0) from usage_changes where namespace = ?")
+                .param(namespace).query(Long.class).single();
     }
 
     /**
@@ -120,5 +126,70 @@ public class UsageStore {
                                   where n.namespace = ? and n.digest = o.digest)""")
                 .params(manifestDigest, manifestSize, blobs.toArray(String[]::new), namespace)
                 .query(Long.class).single();
+    }
+
+    /**
+     * Folds the change rows of each namespace that has more than one per figure into one row per
+     * figure: the namespace's (repository_id null) and each repository's. Safe beside pushes,
+     * which only insert rows, and beside another replica's compaction, which skips the rows this
+     * one deleted. Returns how many rows it folded.
+     */
+    public int compactChanges() {
+        return jdbc.sql("""
+                with crowded as (
+                    select namespace from usage_changes group by namespace
+                    having count(*) > count(distinct coalesce(repository_id, -1))),
+                folded as (
+                    delete from usage_changes c where c.namespace in (select namespace from crowded)
+                    returning c.namespace, c.repository_id, c.repository_bytes, c.namespace_bytes),
+                namespaces as (
+                    insert into usage_changes (namespace, namespace_bytes)
+                    select namespace, sum(namespace_bytes) from folded group by namespace
+                    having sum(namespace_bytes) <> 0),
+                repositories as (
+                    insert into usage_changes (namespace, repository_id, repository_bytes)
+                    select namespace, repository_id, sum(repository_bytes) from folded
+                    where repository_id is not null group by namespace, repository_id
+                    having sum(repository_bytes) <> 0)
+                select count(*) from folded""").query(Integer.class).single();
+    }
+
+    /** Repositories after {@code afterId} with holder change rows waiting to be folded, at most {@code limit}. */
+    public List<Long> repositoriesWithHolderChanges(long afterId, int limit) {
+        return jdbc.sql("""
+                select distinct repository_id from repository_usage_holder_changes where repository_id > ?
+                order by 1 limit ?""").params(afterId, limit).query(Long.class).list();
+    }
+
+    /**
+     * Folds the repository's holder change rows into its object rows. Call in a transaction: the
+     * rows are locked FOR UPDATE first (as a delete of a holder locks them), which waits for the
+     * pushes adding holders to commit; the fold is a later statement, which sees what they added.
+     */
+    public void foldHolderChanges(long repositoryId) {
+        // only rows locked here: another object's changes may be being folded by a delete
+        String[] locked = jdbc.sql("""
+                select digest from repository_usage_objects
+                where repository_id = ? and digest in (select digest from repository_usage_holder_changes
+                                                      where repository_id = ?)
+                order by digest for update""").params(repositoryId, repositoryId).query(String.class).list()
+                .toArray(String[]::new);
+        jdbc.sql("""
+                with added as (
+                    delete from repository_usage_holder_changes where repository_id = ? and digest = any (?)
+                    returning digest, holders),
+                per_object as (select digest, sum(holders)::int as n from added group by digest)
+                update repository_usage_objects ro set holders = ro.holders + p.n from per_object p
+                where ro.repository_id = ? and ro.digest = p.digest""")
+                .params(repositoryId, locked, repositoryId).update();
+    }
+
+    /** Forgets the namespace of deleted repositories that no longer hold anything. */
+    public int forgetDeletedRepositories() {
+        return jdbc.sql("""
+                delete from repository_usage ru
+                where not exists (select 1 from repositories r where r.id = ru.repository_id)
+                  and not exists (select 1 from repository_usage_objects ro where ro.repository_id = ru.repository_id)""")
+                .update();
     }
 }

@@ -20,7 +20,8 @@ import tools.jackson.databind.JsonNode;
  * tag overwrites), manifest deletes, tag deletes, blob unlinks and repository deletes; after
  * every step the usage the API shows for each repository, each namespace and the site equals a
  * recount from scratch: from the manifests this test knows it pushed, and for the site from the
- * database's manifests. The seed is in every failure message.
+ * database's manifests; so it does after a compaction of the change rows, run at random steps.
+ * The seed is in every failure message.
  */
 class UsageRecountTest extends UsagePushes {
     private static final int STEPS = 90;
@@ -60,9 +61,14 @@ class UsageRecountTest extends UsagePushes {
                     .getBytes(StandardCharsets.UTF_8));
         }
 
+        UsageCompaction compaction = authContext().getBean(UsageCompaction.class);
         for (int step = 0; step < STEPS; step++) {
             String done = step(random.nextInt(100));
             checkUsage("step " + step + " (" + done + "), seed " + seed);
+            if (random.nextInt(4) == 0) { // folding the change rows the figures are sums of changes none
+                compaction.compact();
+                checkUsage("step " + step + " (" + done + ") and a compaction, seed " + seed);
+            }
         }
         for (String repository : repositories) {
             deleteRepository(repository);
