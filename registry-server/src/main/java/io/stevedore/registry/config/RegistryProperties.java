@@ -176,9 +176,14 @@ public record RegistryProperties(@DefaultValue("./data") Path dataDir,
      * @param batchSize rows per statement and transaction
      * @param dutyCycle the share of wall-clock time a collection works, resting between batches
      *                  for the rest, so pushes and pulls keep their speed while it runs; 1 = full speed
+     * @param walkInterval a collection walks the whole store for orphan files (bytes no blobs row
+     *                  describes, left by a crash) only if no collection did within this time; 0 =
+     *                  every collection. Walking is most of a collection's work on a large store,
+     *                  and orphans are rare; they wait at most grace + this interval
      */
     public record Gc(@DefaultValue("1h") Duration interval, @DefaultValue("24h") Duration blobGrace,
-                     @DefaultValue("500") int batchSize, @DefaultValue("0.1") double dutyCycle) {
+                     @DefaultValue("500") int batchSize, @DefaultValue("0.1") double dutyCycle,
+                     @DefaultValue("6h") Duration walkInterval) {
     }
 
     /**

@@ -52,6 +52,7 @@ public class GarbageCollector {
     private final Duration grace;
     private final int batchSize;
     private final double dutyCycle;
+    private final Duration walkInterval;
     private final MeterRegistry meters;
 
     GarbageCollector(GcStore gc, BlobStore store, DataSource dataSource, TransactionTemplate transaction,
@@ -64,6 +65,7 @@ public class GarbageCollector {
         this.grace = properties.gc().blobGrace();
         this.batchSize = properties.gc().batchSize();
         this.dutyCycle = properties.gc().dutyCycle();
+        this.walkInterval = properties.gc().walkInterval();
         this.meters = meters;
     }
 
@@ -72,17 +74,31 @@ public class GarbageCollector {
         return collect(trigger, requestedBy, grace);
     }
 
+    /** Collects now, walking the store for orphan files whenever the last walk was. */
+    public Optional<GcRun> collectWalkingStore(String trigger, String requestedBy) {
+        return collect(trigger, requestedBy, grace, Duration.ZERO);
+    }
+
     /** Collects with another grace (tests; an operator's tool). */
     public Optional<GcRun> collect(String trigger, String requestedBy, Duration grace) {
-        return singleReplica.runIfFree(TASK, () -> run(trigger, requestedBy, grace));
+        return collect(trigger, requestedBy, grace, walkInterval);
+    }
+
+    /**
+     * Collects with another grace and walk interval: {@link Duration#ZERO} walks the store now,
+     * whenever the last walk was (an operator looking for orphan files; tests).
+     */
+    public Optional<GcRun> collect(String trigger, String requestedBy, Duration grace, Duration walkInterval) {
+        return singleReplica.runIfFree(TASK, () -> run(trigger, requestedBy, grace, walkInterval));
     }
 
     public List<GcRun> recentRuns(int limit) {
         return gc.recentRuns(limit);
     }
 
-    private GcRun run(String trigger, String requestedBy, Duration grace) {
-        long id = gc.startRun(trigger, requestedBy);
+    private GcRun run(String trigger, String requestedBy, Duration grace, Duration walkInterval) {
+        GcStore.Started started = gc.startRun(trigger, requestedBy, walkInterval);
+        long id = started.id();
         Timer.Sample timer = Timer.start(meters);
         Tally tally = new Tally();
         Pacer pacer = new Pacer(dutyCycle);
@@ -92,6 +108,9 @@ public class GarbageCollector {
              ExecutorService deletes = Executors.newFixedThreadPool(PARALLEL_DELETES)) {
             removeUnreferencedLinks(cutoff, pacer, tally);
             deleteUnreferencedBlobs(cutoff, locks, deletes, pacer, tally);
+            if (started.walksStore()) {
+                recordOrphanFiles(pacer);
+            }
             deleteOrphanFiles(cutoff, locks, deletes, pacer, tally);
         } catch (IOException | RuntimeException e) {
             tally.error("collection stopped", e);
@@ -152,13 +171,11 @@ public class GarbageCollector {
     }
 
     /**
-     * Files no blobs row describes: noted at their first sighting, deleted when seen again after
-     * the grace and still without a row. A commit between its bytes and its row holds the digest's
-     * collection lock, so it is skipped; build contexts (files without rows by design) are kept
-     * while their build needs them.
+     * Walks the store: files no blobs row describes are noted at their first sighting, and those
+     * noted earlier and gone (or now described) are forgotten. Only some runs walk
+     * (registry.gc.walk-interval): on a large store the walk is most of a run's work.
      */
-    private void deleteOrphanFiles(Instant cutoff, CollectionLocks locks, ExecutorService deletes, Pacer pacer,
-                                   Tally tally) throws IOException {
+    private void recordOrphanFiles(Pacer pacer) throws IOException {
         Instant walkStart = gc.now();
         List<String> walked = new ArrayList<>();
         store.walk(digest -> {
@@ -171,6 +188,15 @@ public class GarbageCollector {
         });
         gc.recordOrphanSightings(walked);
         gc.forgetSettledOrphans(walkStart);
+    }
+
+    /**
+     * Deletes the orphan files a walk noted, once their grace has passed and if still without a
+     * row. A commit between its bytes and its row holds the digest's collection lock, so it is
+     * skipped; build contexts (files without rows by design) are kept while their build needs them.
+     */
+    private void deleteOrphanFiles(Instant cutoff, CollectionLocks locks, ExecutorService deletes, Pacer pacer,
+                                   Tally tally) {
         forEachLockedBatch(locks, pacer, after -> gc.dueOrphans(cutoff, after, batchSize), locked -> {
             List<Future<?>> pending = new ArrayList<>();
             for (String digest : locked) {

@@ -9,9 +9,10 @@ import java.time.Instant;
  * @param requestedBy who asked, for an API run
  * @param finishedAt  null while it runs (or if its replica died)
  * @param lastError   the last of the errors counted, if any
+ * @param storeWalked whether it walked the store for orphan files (registry.gc.walk-interval)
  */
 public record GcRun(long id, String trigger, String requestedBy, Instant startedAt, Instant finishedAt,
-                    Counts counts, String lastError) {
+                    Counts counts, String lastError, boolean storeWalked) {
 
     /**
      * @param linksRemoved       repository links no manifest of the repository referenced

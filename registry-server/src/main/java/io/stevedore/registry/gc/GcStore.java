@@ -1,6 +1,7 @@
 package io.stevedore.registry.gc;
 
 import java.sql.Timestamp;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -154,9 +155,22 @@ class GcStore {
         jdbc.sql("delete from gc_orphan_files where digest = ?").param(digest).update();
     }
 
-    long startRun(String trigger, String requestedBy) {
-        return jdbc.sql("insert into gc_runs (trigger, requested_by) values (?, ?) returning id")
-                .params(trigger, requestedBy).query(Long.class).single();
+    /** A run recorded as started: its id, and whether it is to walk the store. */
+    record Started(long id, boolean walksStore) {
+    }
+
+    /**
+     * Records a run's start; it walks the store if no run started a walk within {@code walkInterval}
+     * (runs never overlap: one replica at a time).
+     */
+    Started startRun(String trigger, String requestedBy, Duration walkInterval) {
+        return jdbc.sql("""
+                insert into gc_runs (trigger, requested_by, store_walked)
+                values (?, ?, ? or not exists (select 1 from gc_runs
+                                               where store_walked and started_at > now() - ? * interval '1 millisecond'))
+                returning id, store_walked""")
+                .params(trigger, requestedBy, walkInterval.isZero(), walkInterval.toMillis())
+                .query((rs, n) -> new Started(rs.getLong(1), rs.getBoolean(2))).single();
     }
 
     void finishRun(long id, GcRun.Counts counts, String lastError) {
@@ -174,7 +188,7 @@ class GcStore {
             rs.getTimestamp("finished_at") == null ? null : rs.getTimestamp("finished_at").toInstant(),
             new GcRun.Counts(rs.getLong("links_removed"), rs.getLong("blobs_deleted"), rs.getLong("bytes_freed"),
                     rs.getLong("orphan_files_deleted"), rs.getInt("errors")),
-            rs.getString("last_error"));
+            rs.getString("last_error"), rs.getBoolean("store_walked"));
 
     Optional<GcRun> run(long id) {
         return jdbc.sql("select * from gc_runs where id = ?").param(id).query(RUN).optional();

@@ -178,6 +178,32 @@ class GarbageCollectionTest {
     }
 
     @Test
+    void onlyCollectionsAfterTheWalkIntervalWalkTheStoreAndAnyCollectionDeletesTheOrphansAWalkNoted()
+            throws Exception {
+        Duration hour = Duration.ofHours(1);
+        assertThat(registry.collect(NO_GRACE, Duration.ZERO).storeWalked()).isTrue();
+        byte[] leftover = randomBytes(2000);
+        Digest digest = Digest.sha256(leftover);
+        try (UploadWriter writer = registry.store().upload(UploadIds.newId())) {
+            writer.append(new ByteArrayInputStream(leftover));
+            writer.commit(digest); // as if the process died before recording it
+        }
+        GcRun withinTheInterval = registry.collect(NO_GRACE, hour);
+        assertThat(withinTheInterval.storeWalked()).as("a walk ran less than an hour ago").isFalse();
+        assertThat(registry.inStore(digest)).as("not seen by any walk yet").isTrue();
+
+        Thread.sleep(20);
+        GcRun afterTheInterval = registry.collect(NO_GRACE, Duration.ofMillis(10));
+        assertThat(afterTheInterval.storeWalked()).isTrue();
+        assertThat(registry.inStore(digest)).as("first sighting: its grace starts").isTrue();
+
+        GcRun next = registry.collect(NO_GRACE, hour);
+        assertThat(next.storeWalked()).isFalse();
+        assertThat(registry.inStore(digest)).as("noted by the walk, due after the grace").isFalse();
+        assertThat(next.counts().orphanFilesDeleted()).isGreaterThanOrEqualTo(1);
+    }
+
+    @Test
     void onlyASiteAdminRunsCollectionsAndReadsTheRuns() {
         String user = "gc-user-" + UUID.randomUUID().toString().substring(0, 8);
         String password = "pw-" + UUID.randomUUID();
@@ -202,10 +228,17 @@ class GarbageCollectionTest {
         assertThat(ran.get("requestedBy").asString()).isEqualTo("admin");
         assertThat(ran.get("finishedAt").isNull()).isFalse();
         assertThat(ran.get("counts").has("blobsDeleted")).isTrue();
+        Response walking = registry.send("POST", "/api/v1/gc?walk=true", null);
+        assertThat(walking.status()).as(walking.text()).isEqualTo(200);
+        JsonNode walked = Json.MAPPER.readTree(walking.body());
+        assertThat(walked.get("storeWalked").asBoolean()).isTrue();
+        assertThat(registry.send("POST", "/api/v1/gc?walk=maybe", null).status()).isEqualTo(400);
 
         Response runs = registry.send("GET", "/api/v1/gc/runs?limit=5", null);
         assertThat(runs.status()).isEqualTo(200);
-        assertThat(Json.MAPPER.readTree(runs.body()).get(0).get("id").asLong()).isEqualTo(ran.get("id").asLong());
+        JsonNode listed = Json.MAPPER.readTree(runs.body());
+        assertThat(listed.get(0).get("id").asLong()).isEqualTo(walked.get("id").asLong());
+        assertThat(listed.get(1).get("id").asLong()).isEqualTo(ran.get("id").asLong());
         assertThat(registry.send("GET", "/api/v1/gc/runs?limit=nope", null).status()).isEqualTo(400);
     }
 

@@ -51,6 +51,10 @@ class GcBenchmark {
 
         timed(registry, "first run (orphan walk records nothing; half the blobs and their links are garbage)");
         timed(registry, "second run (nothing left to delete)");
+        long start = System.nanoTime();
+        GcRun walking = registry.collect(Duration.ofHours(24), Duration.ZERO);
+        note("gc third run, walking the store (as a run does once per walk interval): %.2f s, walked %s, %s",
+                (System.nanoTime() - start) / 1e9, walking.storeWalked(), walking.counts());
 
         String bench = Path.of("..", "..", "shared", "bench", "RegistryBench.java").toAbsolutePath().normalize()
                 .toString();
@@ -127,7 +131,7 @@ class GcBenchmark {
     private void timed(GcRegistry registry, String what) {
         long start = System.nanoTime();
         GcRun run = registry.collect(Duration.ofHours(24));
-        note("gc %s: %.2f s, %s", what, (System.nanoTime() - start) / 1e9, run.counts());
+        note("gc %s: %.2f s, walked %s, %s", what, (System.nanoTime() - start) / 1e9, run.storeWalked(), run.counts());
     }
 
     private void throughput(GcRegistry registry, String bench, String label, boolean collecting) throws Exception {

@@ -7,6 +7,7 @@ import io.stevedore.json.Json;
 import io.stevedore.oci.Digest;
 import io.stevedore.registry.StevedoreApplication;
 import io.stevedore.registry.TestStorage;
+import io.stevedore.registry.config.RegistryProperties;
 import io.stevedore.registry.gc.GarbageCollector;
 import io.stevedore.registry.gc.GcRun;
 import io.stevedore.storage.BlobStore;
@@ -61,6 +62,8 @@ final class GcRegistry {
                             .toAbsolutePath(),
                     "--registry.auth.enabled=true", "--registry.auth.admin-password=" + ADMIN_PASSWORD,
                     "--registry.gc.interval=0",
+                    // every collection walks the store (one test sets its own); the benchmark sets its own
+                    "--registry.gc.walk-interval=" + System.getProperty("stevedore.gc.walk-interval", "0"),
                     "--registry.gc.batch-size=" + Integer.getInteger("stevedore.gc.batch-size", 50),
                     // tests race collections against pushes at full speed; the benchmark sets its own
                     "--registry.gc.duty-cycle=" + System.getProperty("stevedore.gc.duty-cycle", "1")));
@@ -100,9 +103,14 @@ final class GcRegistry {
 
     /** Collects now with this grace, waiting (up to 5 minutes) for a run that is going on to end. */
     GcRun collect(Duration grace) {
+        return collect(grace, context.getBean(RegistryProperties.class).gc().walkInterval());
+    }
+
+    /** As {@link #collect(Duration)}, walking the store if no run did within {@code walkInterval}. */
+    GcRun collect(Duration grace, Duration walkInterval) {
         long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
         while (System.nanoTime() < deadline) {
-            var run = collector().collect("api", "test", grace);
+            var run = collector().collect("api", "test", grace, walkInterval);
             if (run.isPresent()) {
                 return run.get();
             }

@@ -9,6 +9,7 @@ import io.stevedore.registry.gc.GcRun;
 import jakarta.servlet.http.HttpServletRequest;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.springframework.http.MediaType;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -36,13 +37,21 @@ class GcApi {
         this.audit = audit;
     }
 
-    /** Runs a collection with the configured grace; 409 while one runs on any replica. */
+    /**
+     * Runs a collection with the configured grace; {@code ?walk=true} walks the store for orphan
+     * files even if a run did within registry.gc.walk-interval. 409 while one runs on any replica.
+     */
     @PostMapping
-    GcRun collect(HttpServletRequest request) {
+    GcRun collect(HttpServletRequest request, @RequestParam(defaultValue = "false") String walk) {
         User admin = api.siteAdmin(request, "may run garbage collection");
-        audit.record(AuditLog.GC_REQUESTED, admin.username(), request.getRemoteAddr(), Map.of());
-        return collector.collect("api", admin.username()).orElseThrow(() -> ApiException.conflict(
-                "a garbage collection is running; see GET /api/v1/gc/runs"));
+        if (!walk.equals("true") && !walk.equals("false")) {
+            throw ApiException.badRequest("walk must be true or false");
+        }
+        audit.record(AuditLog.GC_REQUESTED, admin.username(), request.getRemoteAddr(),
+                walk.equals("true") ? Map.of("walk", "true") : Map.of());
+        Optional<GcRun> run = walk.equals("true") ? collector.collectWalkingStore("api", admin.username())
+                : collector.collect("api", admin.username());
+        return run.orElseThrow(() -> ApiException.conflict("a garbage collection is running; see GET /api/v1/gc/runs"));
     }
 
     @GetMapping("/runs")
