@@ -21,8 +21,25 @@
 -- 3. Only an object new to a repository (or gone from it) changes the namespace's holder rows,
 --    which stay counts updated under row locks as in V8, with INSERT ... ON CONFLICT now that no
 --    namespace lock orders two first holders.
--- A namespace with a quota still serialises its pushes: usage.Quotas locks its namespace_usage
--- row (the only thing that row is now for) before checking what a manifest adds.
+-- 4. Deletes still run one at a time per namespace, and never beside a push into it: a push holds
+--    the namespace's usage lock in SHARED mode until its commit (pushes do not wait on each
+--    other for it), a delete of a manifest (and the compaction's fold) in EXCLUSIVE mode. A
+--    delete's trigger takes its rows in an order of its own (one manifest after another of a
+--    repository's cascade, each in digest order) that no single order of a push's rows matches;
+--    without the exclusive lock a delete and a push sharing layers, two deletes, or a delete and
+--    a copy of an index deadlocked (a review reproduced each), and with it the rows a push
+--    relies on cannot go while it runs. The lock is a transaction-level advisory lock on the
+--    namespace's name (the two-key form, class 'USAG'), taken inside the trigger functions.
+-- A namespace with a quota still serialises its pushes: usage.Quotas takes the shared lock and
+-- then locks its namespace_usage row (the only thing that row is now for) before checking what
+-- a manifest adds; no delete can change the figures between that check and the commit.
+--
+-- The old figures are copied under a SHARE lock on the V8 tables, which waits for pushes of
+-- replicas still running the old code to commit and holds new ones until this commits. Their
+-- bytes columns stay (no longer maintained) so that such replicas keep answering during a rolling
+-- upgrade; a later migration drops them.
+
+lock table namespace_usage, repository_usage, namespace_usage_objects, repository_usage_objects in share mode;
 
 create table usage_changes (
     namespace        text collate "C" not null,
@@ -43,6 +60,14 @@ create table repository_usage_holder_changes (
 );
 create index repository_usage_holder_changes_by_object on repository_usage_holder_changes (repository_id, digest);
 
+-- The namespace's usage lock, shared by pushes and exclusive for deletes (rule 4 above).
+create function usage_share_namespace(ns text) returns void language sql as $$
+    select pg_advisory_xact_lock_shared(1431519559, hashtext(ns))
+$$;
+create function usage_own_namespace(ns text) returns void language sql as $$
+    select pg_advisory_xact_lock(1431519559, hashtext(ns))
+$$;
+
 insert into usage_changes (namespace, repository_id, repository_bytes, namespace_bytes)
 select namespace, repository_id, bytes, 0 from repository_usage where bytes <> 0;
 insert into usage_changes (namespace, repository_id, repository_bytes, namespace_bytes)
@@ -60,6 +85,7 @@ declare
     repository_added bigint := 0;
     namespace_added  bigint := 0;
 begin
+    perform usage_share_namespace(ns);
     -- the repository's namespace, for deletes that run after the repository row is gone
     insert into repository_usage (repository_id, namespace) values (repo, ns) on conflict do nothing;
     loop
@@ -109,6 +135,7 @@ begin
     if ns is null then
         return; -- nothing of the repository is counted
     end if;
+    perform usage_own_namespace(ns);
     -- waits for pushes that share these objects (KEY SHARE) to commit, and keeps new ones out
     perform 1 from (select 1 from repository_usage_objects
                     where repository_id = repo and digest = any (digests)
@@ -140,7 +167,3 @@ begin
     insert into usage_changes (namespace, repository_id, repository_bytes, namespace_bytes)
     values (ns, repo, -(select sum(s) from unnest(gone_sizes) s), -namespace_freed);
 end $$;
-
--- The figures live in usage_changes now; namespace_usage's rows stay as the quota check's lock.
-alter table namespace_usage drop column bytes;
-alter table repository_usage drop column bytes;

@@ -9,6 +9,7 @@ import io.stevedore.oci.ManifestParser;
 import io.stevedore.oci.Reference;
 import io.stevedore.registry.auth.audit.AuditLog;
 import io.stevedore.registry.metadata.BlobRecordStore;
+import io.stevedore.registry.metadata.DeadlockRetry;
 import io.stevedore.registry.metadata.ManifestStore;
 import io.stevedore.registry.metadata.ManifestStore.StoredManifest;
 import io.stevedore.registry.metadata.RepositoryStore;
@@ -91,7 +92,7 @@ class ManifestHandler {
             throw new RegistryException(ErrorCode.DIGEST_INVALID, "the manifest's digest is " + digest
                     + ", not " + ref.digest(), Map.of("expected", ref.digest().toString(), "actual", digest.toString()));
         }
-        transaction.executeWithoutResult(status -> {
+        DeadlockRetry.run(transaction, status -> {
             long repositoryId = repositories.findOrCreate(x.name());
             requireReferencedContent(repositoryId, manifest);
             quotas.admitManifest(x.name(), repositoryId, digest, content, manifest);
@@ -165,7 +166,7 @@ class ManifestHandler {
     /** Deleting by digest removes the manifest and its tags; by tag, only the tag. */
     void delete(Exchange x) {
         Reference ref = reference(x, ErrorCode.MANIFEST_UNKNOWN);
-        transaction.executeWithoutResult(status -> {
+        DeadlockRetry.run(transaction, status -> {
             boolean deleted;
             if (ref.isDigest()) {
                 refuse(immutableTags.checkManifestDelete(x.repository(), ref.digest()));

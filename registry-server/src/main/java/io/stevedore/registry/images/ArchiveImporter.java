@@ -10,9 +10,8 @@ import io.stevedore.oci.RepositoryName;
 import io.stevedore.oci.Tag;
 import io.stevedore.registry.api.ApiException;
 import io.stevedore.registry.metadata.BlobRecordStore;
-import io.stevedore.registry.metadata.ManifestStore;
+import io.stevedore.registry.metadata.DeadlockRetry;
 import io.stevedore.registry.metadata.RepositoryStore;
-import io.stevedore.registry.metadata.TagStore;
 import io.stevedore.storage.BlobStore;
 import io.stevedore.storage.UploadIds;
 import io.stevedore.storage.UploadWriter;
@@ -58,18 +57,16 @@ class ArchiveImporter {
 
     private final BlobStore store;
     private final BlobRecordStore blobRecords;
-    private final ManifestStore manifests;
+    private final ImageWrites writes;
     private final RepositoryStore repositories;
-    private final TagStore tags;
     private final TransactionTemplate transaction;
 
-    ArchiveImporter(BlobStore store, BlobRecordStore blobRecords, ManifestStore manifests,
-                    RepositoryStore repositories, TagStore tags, TransactionTemplate transaction) {
+    ArchiveImporter(BlobStore store, BlobRecordStore blobRecords, ImageWrites writes,
+                    RepositoryStore repositories, TransactionTemplate transaction) {
         this.store = store;
         this.blobRecords = blobRecords;
-        this.manifests = manifests;
+        this.writes = writes;
         this.repositories = repositories;
-        this.tags = tags;
         this.transaction = transaction;
     }
 
@@ -115,7 +112,7 @@ class ArchiveImporter {
      * @param tag the tag for the archive's image (when it holds one), else the archive's own tags are used
      * @param audit called in the import's transaction with each stored image
      */
-    List<ImportedImage> importArchive(InputStream body, RepositoryName repository, String tag,
+    List<ImportedImage> importArchive(InputStream body, RepositoryName repository, String tag, String actor,
                                       Consumer<ImportedImage> audit) throws IOException {
         Map<String, Staged> entries = new LinkedHashMap<>();
         try {
@@ -127,15 +124,19 @@ class ArchiveImporter {
                 commit(blob);
             }
             List<ImportedImage> imported = new ArrayList<>();
-            transaction.executeWithoutResult(status -> {
+            DeadlockRetry.run(transaction, status -> {
+                imported.clear(); // a run again after a deadlock starts afresh
                 long repositoryId = repositories.findOrCreate(repository);
                 for (Staged blob : plan.blobs()) {
                     blobRecords.linkNew(repositoryId, blob.digest, blob.size);
                 }
                 for (PlannedManifest m : plan.manifests()) {
-                    long id = manifests.insert(repositoryId, m.digest(), m.mediaType(), m.content(), m.parsed());
+                    long id = writes.store(repositoryId, repository, m.digest(), m.mediaType(), m.content(), m.parsed());
                     if (m.tag() != null) {
-                        tags.put(repositoryId, m.tag(), id);
+                        writes.tag(repositoryId, repository, m.tag(), id, m.digest(), m.mediaType(), m.content().length,
+                                actor);
+                    } else if (plan.manifests().getLast() == m) {
+                        writes.pushedUntagged(repository, m.digest(), m.mediaType(), m.content().length, actor);
                     }
                     if (m.tag() != null || plan.manifests().getLast() == m) {
                         ImportedImage image = new ImportedImage(m.tag(), m.digest().toString(), m.mediaType());

@@ -5,9 +5,8 @@ import io.stevedore.oci.Digest;
 import io.stevedore.oci.RepositoryName;
 import io.stevedore.registry.api.ApiException;
 import io.stevedore.registry.metadata.BlobRecordStore;
-import io.stevedore.registry.metadata.ManifestStore;
+import io.stevedore.registry.metadata.DeadlockRetry;
 import io.stevedore.registry.metadata.RepositoryStore;
-import io.stevedore.registry.metadata.TagStore;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -25,25 +24,23 @@ class ImageCopier {
     private final Images images;
     private final RepositoryStore repositories;
     private final BlobRecordStore blobs;
-    private final ManifestStore manifests;
-    private final TagStore tags;
+    private final ImageWrites writes;
     private final TransactionTemplate transaction;
 
-    ImageCopier(Images images, RepositoryStore repositories, BlobRecordStore blobs, ManifestStore manifests,
-                TagStore tags, TransactionTemplate transaction) {
+    ImageCopier(Images images, RepositoryStore repositories, BlobRecordStore blobs, ImageWrites writes,
+                TransactionTemplate transaction) {
         this.images = images;
         this.repositories = repositories;
         this.blobs = blobs;
-        this.manifests = manifests;
-        this.tags = tags;
+        this.writes = writes;
         this.transaction = transaction;
     }
 
     /**
      * Copies the manifest (with an index's children) from {@code source} into {@code target},
-     * tagging it {@code tag} there unless null; returns what was copied.
+     * tagging it {@code tag} there unless null, as {@code actor}; returns what was copied.
      */
-    Images.Loaded copy(Images.Loaded source, RepositoryName target, String tag) {
+    Images.Loaded copy(Images.Loaded source, RepositoryName target, String tag, String actor) {
         List<Images.Loaded> children = new ArrayList<>();
         for (Descriptor child : source.manifest().manifests()) {
             children.add(images.load(source.repository(), child.digest()));
@@ -51,7 +48,7 @@ class ImageCopier {
         Set<String> required = new LinkedHashSet<>();
         source.manifest().requiredBlobs().forEach(d -> required.add(d.digest().toString()));
         children.forEach(c -> c.manifest().requiredBlobs().forEach(d -> required.add(d.digest().toString())));
-        transaction.executeWithoutResult(status -> {
+        DeadlockRetry.run(transaction, status -> {
             long sourceId = repositories.find(repositoryName(source.repository())).orElseThrow(
                     () -> ApiException.notFound("no repository " + source.repository()));
             // the source's links, locked so that a concurrent delete cannot take a blob from under the copy
@@ -66,26 +63,31 @@ class ImageCopier {
                 blobs.link(targetId, Digest.parse(digest));
             }
             for (Images.Loaded child : children) {
-                insert(targetId, child);
+                insert(targetId, target, child);
             }
-            long id = insert(targetId, source);
+            long id = insert(targetId, target, source);
             if (tag != null) {
-                tags.put(targetId, tag, id);
+                writes.tag(targetId, target, tag, id, source.digest(), source.mediaType(), source.content().length,
+                        actor);
+            } else {
+                writes.pushedUntagged(target, source.digest(), source.mediaType(), source.content().length, actor);
             }
         });
         return source;
     }
 
-    /** Points {@code tag} at a manifest the repository holds. */
-    void tag(Images.Loaded manifest, String tag) {
-        transaction.executeWithoutResult(status -> {
-            long repositoryId = repositories.find(repositoryName(manifest.repository())).orElseThrow();
-            tags.put(repositoryId, tag, insert(repositoryId, manifest));
+    /** Points {@code tag} at a manifest the repository holds, as {@code actor}. */
+    void tag(Images.Loaded manifest, String tag, String actor) {
+        DeadlockRetry.run(transaction, status -> {
+            RepositoryName repository = repositoryName(manifest.repository());
+            long repositoryId = repositories.find(repository).orElseThrow();
+            writes.tag(repositoryId, repository, tag, insert(repositoryId, repository, manifest), manifest.digest(),
+                    manifest.mediaType(), manifest.content().length, actor);
         });
     }
 
-    private long insert(long repositoryId, Images.Loaded manifest) {
-        return manifests.insert(repositoryId, manifest.digest(), manifest.mediaType(), manifest.content(),
+    private long insert(long repositoryId, RepositoryName repository, Images.Loaded manifest) {
+        return writes.store(repositoryId, repository, manifest.digest(), manifest.mediaType(), manifest.content(),
                 manifest.manifest());
     }
 

@@ -10,8 +10,7 @@ import io.stevedore.registry.auth.access.Caller;
 import io.stevedore.registry.auth.access.ReadableRepositories;
 import io.stevedore.registry.auth.audit.AuditLog;
 import io.stevedore.registry.config.RegistryProperties;
-import io.stevedore.registry.metadata.ManifestStore;
-import io.stevedore.registry.metadata.TagStore;
+import io.stevedore.registry.metadata.DeadlockRetry;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
@@ -26,6 +25,7 @@ import java.util.regex.Pattern;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
+import org.springframework.transaction.support.TransactionTemplate;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -62,14 +62,14 @@ class ImagesApi {
     private final ImageCopier copier;
     private final ArchiveExporter exporter;
     private final ArchiveImporter importer;
-    private final ManifestStore manifests;
-    private final TagStore tags;
+    private final ImageWrites writes;
+    private final TransactionTemplate transaction;
     private final AuditLog audit;
     private final long maxImportSize;
 
     ImagesApi(ImageAccess access, ReadableRepositories readable, Images images, TagListing listing,
-              ImageCopier copier, ArchiveExporter exporter, ArchiveImporter importer, ManifestStore manifests,
-              TagStore tags, AuditLog audit, RegistryProperties properties) {
+              ImageCopier copier, ArchiveExporter exporter, ArchiveImporter importer, ImageWrites writes,
+              TransactionTemplate transaction, AuditLog audit, RegistryProperties properties) {
         this.access = access;
         this.readable = readable;
         this.images = images;
@@ -77,8 +77,8 @@ class ImagesApi {
         this.copier = copier;
         this.exporter = exporter;
         this.importer = importer;
-        this.manifests = manifests;
-        this.tags = tags;
+        this.writes = writes;
+        this.transaction = transaction;
         this.audit = audit;
         this.maxImportSize = properties.images().maxImportSize().toBytes();
     }
@@ -191,7 +191,7 @@ class ImagesApi {
             throw ApiException.badRequest("source (a tag or digest in the repository) is required");
         }
         Images.Loaded source = images.load(repository, Images.reference(body.source()));
-        copier.tag(source, tag);
+        copier.tag(source, tag, caller.actor());
         audit.recordRepository(IMAGE_TAGGED, caller.actor(), request.getRemoteAddr(), repository,
                 Map.of("reference", tag, "digest", source.digest().toString(), "source", body.source()));
         return Map.of("repository", repository, "tag", tag, "digest", source.digest().toString());
@@ -221,7 +221,7 @@ class ImagesApi {
         String tag = body.tag() != null ? validTag(body.tag()) : reference.isDigest() ? null : reference.tag().value();
         access.mayRead(request, sourceRepository);
         Caller caller = access.mayWrite(request, target.value());
-        Images.Loaded copied = copier.copy(images.load(sourceRepository, reference), target, tag);
+        Images.Loaded copied = copier.copy(images.load(sourceRepository, reference), target, tag, caller.actor());
         Map<String, Object> detail = new LinkedHashMap<>();
         detail.put("reference", tag == null ? copied.digest().toString() : tag);
         detail.put("digest", copied.digest().toString());
@@ -251,7 +251,8 @@ class ImagesApi {
             throw tooLarge();
         }
         List<ArchiveImporter.ImportedImage> imported = importer.importArchive(
-                limited(RequestBodies.decompressed(limited(request.getInputStream()))), repository, tag == null ? null : validTag(tag),
+                limited(RequestBodies.decompressed(limited(request.getInputStream()))), repository,
+                tag == null ? null : validTag(tag), caller.actor(),
                 image -> audit.recordRepository(IMAGE_IMPORTED, caller.actor(), request.getRemoteAddr(),
                         repository.value(), Map.of("reference", image.tag() == null ? image.digest() : image.tag(),
                                 "digest", image.digest())));
@@ -271,22 +272,20 @@ class ImagesApi {
         String repository = Images.repositoryName((byTag ? tag : manifest).group("name")).value();
         Caller caller = access.mayDelete(request, repository);
         String reference = byTag ? validTag(tag.group("tag")) : manifest.group("ref");
-        boolean deleted;
-        if (byTag) {
-            deleted = tags.delete(repository, reference);
-        } else {
-            Reference ref = Images.reference(reference);
-            if (!ref.isDigest()) {
-                throw ApiException.badRequest("delete a tag with DELETE /api/v1/images/" + repository + "/tags/"
-                        + reference + "; manifests/ takes a digest");
+        Reference ref = byTag ? null : Images.reference(reference);
+        if (ref != null && !ref.isDigest()) {
+            throw ApiException.badRequest("delete a tag with DELETE /api/v1/images/" + repository + "/tags/"
+                    + reference + "; manifests/ takes a digest");
+        }
+        DeadlockRetry.run(transaction, status -> {
+            boolean deleted = byTag ? writes.deleteTag(repository, reference, caller.actor())
+                    : writes.deleteManifest(repository, ref.digest(), caller.actor());
+            if (!deleted) {
+                throw ApiException.notFound("no " + (byTag ? "tag " : "manifest ") + reference + " in " + repository);
             }
-            deleted = manifests.delete(repository, ref.digest());
-        }
-        if (!deleted) {
-            throw ApiException.notFound("no " + (byTag ? "tag " : "manifest ") + reference + " in " + repository);
-        }
-        audit.recordRepository(byTag ? AuditLog.TAG_DELETED : AuditLog.MANIFEST_DELETED, caller.actor(),
-                request.getRemoteAddr(), repository, Map.of("reference", reference));
+            audit.recordRepository(byTag ? AuditLog.TAG_DELETED : AuditLog.MANIFEST_DELETED, caller.actor(),
+                    request.getRemoteAddr(), repository, Map.of("reference", reference));
+        });
         return ResponseEntity.noContent().build();
     }
 

@@ -149,14 +149,19 @@ public class ManifestStore {
     }
 
     /**
-     * Deletes the manifest and, with it, every tag pointing at it. The tags go first, in a
-     * statement of their own: a push that moves one of them to another manifest locks the tag
-     * before its usage rows (its triggers run at the end of its statement), and the manifest's
-     * delete locks those usage rows (its trigger runs before the cascade to the tags); in that
-     * order the two would deadlock. A tag moved meanwhile no longer matches and stays.
+     * Deletes the manifest and, with it, every tag pointing at it. In the order a push takes its
+     * locks: the manifest's row (a push of it share-locks it first), then its tags, in a statement
+     * of their own (a push moving one of them to another manifest locks the tag before its usage
+     * lock, taken by its triggers at the end of its statement), and only then the manifest, whose
+     * delete trigger takes the namespace's usage lock. The other way round, delete and push
+     * deadlocked. A tag moved meanwhile no longer matches and stays.
      */
     @Transactional
     public boolean delete(String repository, Digest digest) {
+        jdbc.sql("""
+                select 1 from manifests m join repositories r on r.id = m.repository_id
+                where r.name = ? and m.digest = ? for update of m""")
+                .params(repository, digest.toString()).query(Integer.class).optional();
         jdbc.sql("""
                 delete from tags t using manifests m, repositories r
                 where t.manifest_id = m.id and r.id = m.repository_id and r.name = ? and m.digest = ?""")

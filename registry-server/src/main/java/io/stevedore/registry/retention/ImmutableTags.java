@@ -43,6 +43,18 @@ public class ImmutableTags {
                         + ": it points at another manifest, and pushing a different one to it is refused"));
     }
 
+    /**
+     * Points the tag at the manifest unless an immutable rule refuses it: for writers that set
+     * tags outside a manifest's own statement (the images API). Call in their transaction.
+     */
+    public Optional<Refusal> putTag(long repositoryId, String repository, String tag, long manifestId) {
+        Optional<Refusal> refusal = checkPush(repositoryId, repository, tag, manifestId);
+        if (refusal.isEmpty()) {
+            tags.put(repositoryId, tag, manifestId);
+        }
+        return refusal;
+    }
+
     /** Whether an immutable rule covers the tag: a push to it must then go through {@link #checkPush}. */
     public boolean covers(String repository, String tag) {
         return TagPatterns.firstMatch(rules.patternsFor(repository), tag).isPresent();

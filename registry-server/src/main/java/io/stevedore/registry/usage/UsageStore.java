@@ -99,14 +99,18 @@ public class UsageStore {
     }
 
     /**
-     * Locks the namespace for a quota check until the transaction ends (every quota check of a
-     * push into it takes this lock; pushes into namespaces without a quota take none) and returns
-     * its usage. The manifest being pushed, if the repository has it, is share-locked first: a
-     * delete of it takes its row before the usage rows it changes, and so must we.
+     * Locks the namespace for a quota check until the transaction ends and returns its usage:
+     * its usage lock in shared mode, which keeps deletes (exclusive) from changing the figures
+     * until the commit, then its namespace_usage row, which serialises the quota checks of pushes
+     * into it (pushes into namespaces without a quota take no row lock). The manifest being
+     * pushed, if the repository has it, is share-locked first: a delete of it takes its row
+     * before the usage lock, and so must we.
      */
     public long lockNamespace(String namespace, long repositoryId, String manifestDigest) {
         jdbc.sql("select 1 from manifests where repository_id = ? and digest = ? for share")
                 .params(repositoryId, manifestDigest).query(Integer.class).optional();
+        jdbc.sql("select 1 from (select usage_share_namespace(?)) as locked").param(namespace)
+                .query((rs, n) -> 1).single();
         jdbc.sql("select usage_lock_namespace(?)").param(namespace).query((rs, n) -> 1).single();
         return jdbc.sql("select coalesce(sum(namespace_bytes), 0) from usage_changes where namespace = ?")
                 .param(namespace).query(Long.class).single();
@@ -167,6 +171,9 @@ public class UsageStore {
      * pushes adding holders to commit; the fold is a later statement, which sees what they added.
      */
     public void foldHolderChanges(long repositoryId) {
+        // exclusive, as a delete: no push of the namespace is halfway through its rows
+        jdbc.sql("select 1 from (select usage_own_namespace(namespace) from repository_usage where repository_id = ?) as locked")
+                .param(repositoryId).query(Integer.class).list();
         // only rows locked here: another object's changes may be being folded by a delete
         String[] locked = jdbc.sql("""
                 select digest from repository_usage_objects

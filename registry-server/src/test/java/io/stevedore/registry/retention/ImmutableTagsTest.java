@@ -16,13 +16,24 @@ import tools.jackson.databind.JsonNode;
 /** Immutable tags on a real server: pushes and deletes through /v2, patterns set through the API. */
 class ImmutableTagsTest extends AuthRegistryTestSupport {
 
-    @Test
-    void aDifferentManifestPushedToAnImmutableTagIsRefusedAndTheSameOneIsAccepted() {
+    /** A new user's repository {@code <user>/app} whose tags matching {@code v*} are immutable. */
+    private record ImmutableRepository(TestUser owner, String name, Pushes push) {
+    }
+
+    private static ImmutableRepository repositoryWithImmutableVersionTags() {
         TestUser alice = newUser("alice");
         String repository = alice.name() + "/app";
-        Pushes push = new Pushes(alice.basic(), repository);
         api(200, "PUT", "/api/v1/immutable-tags/repositories/" + repository, Map.of("patterns", List.of("v*")),
                 alice.basic());
+        return new ImmutableRepository(alice, repository, new Pushes(alice.basic(), repository));
+    }
+
+    @Test
+    void aDifferentManifestPushedToAnImmutableTagIsRefusedAndTheSameOneIsAccepted() {
+        ImmutableRepository setup = repositoryWithImmutableVersionTags();
+        TestUser alice = setup.owner();
+        String repository = setup.name();
+        Pushes push = setup.push();
         Pushed first = push.image("v1.0");
         Pushed other = push.image(null);
 
@@ -61,6 +72,34 @@ class ImmutableTagsTest extends AuthRegistryTestSupport {
         assertThat(push.putManifest("v1.0", Pushes.IMAGE, push.image(null).manifest()).status())
                 .as("without the rule the tag moves again").isEqualTo(201);
         assertThat(auditEntries("repository=" + repository + "&action=immutable-tags.changed")).hasSize(1);
+    }
+
+    @Test
+    void theImagesApiIsHeldToImmutableTagsAsPushesAre() {
+        ImmutableRepository setup = repositoryWithImmutableVersionTags();
+        TestUser alice = setup.owner();
+        String repository = setup.name();
+        Pushes push = setup.push();
+        Pushed first = push.image("v1.0");
+        Pushed other = push.image("other");
+        new Pushes(alice.basic(), alice.name() + "/elsewhere").image("v1.0");
+
+        assertThat(api(403, "PUT", "/api/v1/images/" + repository + "/tags/v1.0", Map.of("source", other.digest()),
+                alice.basic()).json().get("message").asString()).startsWith("tag v1.0 is immutable (rule v*)");
+        api(403, "POST", "/api/v1/images/" + repository + "/copy", Map.of("from", alice.name() + "/elsewhere:v1.0"),
+                alice.basic());
+        assertThat(api(403, "DELETE", "/api/v1/images/" + repository + "/tags/v1.0", null, alice.basic()).json()
+                .get("message").asString()).endsWith("it cannot be deleted");
+        api(403, "DELETE", "/api/v1/images/" + repository + "/manifests/" + first.digest(), null, alice.basic());
+        assertThat(send("GET", "/v2/" + repository + "/manifests/v1.0", null, "Authorization", alice.basic(),
+                "Accept", Pushes.IMAGE).header("Docker-Content-Digest")).as("untouched").isEqualTo(first.digest());
+
+        api(200, "PUT", "/api/v1/images/" + repository + "/tags/v1.0", Map.of("source", "v1.0"), alice.basic());
+        api(200, "PUT", "/api/v1/images/" + repository + "/tags/v2.0", Map.of("source", other.digest()), alice.basic());
+        api(403, "PUT", "/api/v1/images/" + repository + "/tags/v2.0", Map.of("source", first.digest()), alice.basic());
+        api(200, "PUT", "/api/v1/images/" + repository + "/tags/latest", Map.of("source", first.digest()),
+                alice.basic());
+        api(204, "DELETE", "/api/v1/images/" + repository + "/tags/latest", null, alice.basic());
     }
 
     @Test

@@ -118,6 +118,84 @@ class ConcurrentUsageTest extends UsagePushes {
         assertExact(namespace, repositories.subList(1, 3), "after deleting and a compaction");
     }
 
+    /**
+     * The same image pushed to and deleted from several repositories of a namespace at once, in
+     * rounds that start together: two repositories dropping their last holder of a shared layer
+     * at the same moment, a push of an image into one repository while it is deleted from
+     * another, and at the end the repositories deleted together. Each of these once failed (a
+     * check violation, deadlocks) while the figures stayed right, so: no request may fail.
+     */
+    @Test
+    void oneImagePushedToAndDeletedFromRepositoriesOfANamespaceAtOnceNeverFails() throws Exception {
+        TestUser owner = newUser("shared-usage");
+        String namespace = newOrganization("shared-usage", owner);
+        int repositoryCount = 4;
+        List<String> repositories = new ArrayList<>();
+        List<Descriptor> layers = new ArrayList<>();
+        Descriptor config = null;
+        for (int r = 0; r < repositoryCount; r++) {
+            String repository = namespace + "/r" + r;
+            repositories.add(repository);
+            config = upload(adminBasic(), repository, "{\"os\":\"linux\"}".getBytes(StandardCharsets.UTF_8),
+                    "application/vnd.oci.image.config.v1+json");
+            layers.clear();
+            for (int i = 0; i < 3; i++) {
+                byte[] layer = new byte[3000 + i];
+                new Random(100 + i).nextBytes(layer);
+                layers.add(upload(adminBasic(), repository, layer, "application/vnd.oci.image.layer.v1.tar"));
+            }
+        }
+        byte[][] images = new byte[3][];
+        for (int i = 0; i < images.length; i++) {
+            images[i] = withNote(imageManifest(config, layers.subList(0, 1 + i)), "image-" + i);
+        }
+        List<String> failures = Collections.synchronizedList(new ArrayList<>());
+        java.util.concurrent.CyclicBarrier rounds = new java.util.concurrent.CyclicBarrier(repositoryCount);
+        ExecutorService clients = Executors.newFixedThreadPool(repositoryCount);
+        try {
+            List<Future<?>> running = new ArrayList<>();
+            for (int r = 0; r < repositoryCount; r++) {
+                String repository = repositories.get(r);
+                running.add(clients.submit(() -> {
+                    for (int round = 0; round < 30; round++) {
+                        byte[] image = images[round % images.length];
+                        rounds.await(1, TimeUnit.MINUTES);
+                        Response put = putManifest(adminBasic(), repository, "t", image, IMAGE);
+                        if (put.status() != 201) {
+                            failures.add("PUT " + repository + ": " + put.status() + " " + put.body());
+                        }
+                        rounds.await(1, TimeUnit.MINUTES);
+                        Response deleted = send("DELETE", "/v2/" + repository + "/manifests/" + sha256(image), null,
+                                "Authorization", adminBasic());
+                        if (deleted.status() != 202) {
+                            failures.add("DELETE " + repository + ": " + deleted.status() + " " + deleted.body());
+                        }
+                        Response again = putManifest(adminBasic(), repository, "t", images[(round + 1) % images.length],
+                                IMAGE);
+                        if (again.status() != 201) {
+                            failures.add("PUT again " + repository + ": " + again.status() + " " + again.body());
+                        }
+                    }
+                    rounds.await(1, TimeUnit.MINUTES);
+                    Response gone = send("DELETE", "/api/v1/repositories/" + repository, null,
+                            "Authorization", adminBasic());
+                    if (gone.status() != 204) {
+                        failures.add("DELETE repository " + repository + ": " + gone.status() + " " + gone.body());
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> client : running) {
+                client.get(5, TimeUnit.MINUTES);
+            }
+        } finally {
+            clients.shutdownNow();
+        }
+        assertThat(failures).isEmpty();
+        assertExact(namespace, List.of(), "after deleting every repository");
+        assertThat(namespaceUsage(namespace)).isZero();
+    }
+
     private static byte[] withNote(byte[] manifest, String note) {
         String json = new String(manifest, StandardCharsets.UTF_8);
         return (json.substring(0, json.length() - 1) + ",\"annotations\":{\"note\":\"" + note + "\"}}")

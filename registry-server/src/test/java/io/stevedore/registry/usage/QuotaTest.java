@@ -136,6 +136,29 @@ class QuotaTest extends UsagePushes {
     }
 
     @Test
+    void aCopyThroughTheImagesApiIsHeldToTheTargetNamespacesQuota() {
+        TestUser alice = newUser("quota-copy");
+        TestUser bob = newUser("quota-copy");
+        String source = alice.name() + "/app";
+        Image image = uploadImage(alice.basic(), source, 5000);
+        assertThat(push(alice.basic(), source, "1", image).status()).isEqualTo(201);
+        setVisibility(alice, source, "public");
+        setQuota(bob.name(), image.adds() - 1);
+
+        Response refused = api("POST", "/api/v1/images/" + bob.name() + "/copy/copy", Map.of("from", source + ":1"),
+                bob.basic());
+        assertThat(refused.status()).as(refused.body()).isEqualTo(403);
+        assertThat(refused.json().get("message").asString()).startsWith("quota of namespace " + bob.name() + " exceeded");
+        assertThat(namespaceUsage(bob.name())).as("nothing of it stored").isZero();
+        assertThat(send("GET", "/v2/" + bob.name() + "/copy/manifests/1", null, "Authorization", bob.basic(),
+                "Accept", IMAGE).status()).isEqualTo(404);
+
+        setQuota(bob.name(), image.adds());
+        api(201, "POST", "/api/v1/images/" + bob.name() + "/copy/copy", Map.of("from", source + ":1"), bob.basic());
+        assertThat(namespaceUsage(bob.name())).isEqualTo(image.adds());
+    }
+
+    @Test
     void onlySiteAdminsSetQuotasWhichAreAuditedAndOwnersReadThem() {
         TestUser alice = newUser("quota");
         TestUser bob = newUser("quota");

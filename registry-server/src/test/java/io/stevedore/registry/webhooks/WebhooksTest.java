@@ -132,6 +132,31 @@ class WebhooksTest extends AuthRegistryTestSupport {
     }
 
     @Test
+    void tagsSetAndDeletedThroughTheImagesApiAreDeliveredAsPushesAndDeletes() throws Exception {
+        try (WebhookReceiver receiver = WebhookReceiver.start()) {
+            TestUser alice = user("alice");
+            call(201, "POST", "/api/v1/namespaces/" + alice.name() + "/webhooks", Map.of(
+                    "url", receiver.url(), "secret", SECRET, "events", List.of("push", "delete")), alice.basic());
+            String repository = alice.name() + "/app";
+            Pushed pushed = push(alice, repository, "1");
+            receiver.await(type("push"));
+
+            call(200, "PUT", "/api/v1/images/" + repository + "/tags/stable", Map.of("source", "1"), alice.basic());
+            WebhookReceiver.Received tagged = receiver.await(type("push").and(r -> r.json().get("tag").asString()
+                    .equals("stable")));
+            assertSigned(tagged, SECRET);
+            assertThat(tagged.json().get("digest").asString()).isEqualTo(pushed.digest());
+            assertThat(tagged.json().get("size").asLong()).isEqualTo(pushed.size());
+            assertThat(tagged.json().get("actor").asString()).isEqualTo(alice.name());
+
+            call(204, "DELETE", "/api/v1/images/" + repository + "/tags/stable", null, alice.basic());
+            JsonNode deleted = receiver.await(type("delete")).json();
+            assertThat(deleted.get("target").asString()).isEqualTo("tag");
+            assertThat(deleted.get("tag").asString()).isEqualTo("stable");
+        }
+    }
+
+    @Test
     void aFailingReceiverIsRetriedUntilItAnswersAndRedeliverySendsAgain() throws Exception {
         try (WebhookReceiver receiver = WebhookReceiver.start().answering(500, WebhookReceiver.HANG)) {
             TestUser bob = user("bob");

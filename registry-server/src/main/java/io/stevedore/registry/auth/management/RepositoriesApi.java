@@ -8,6 +8,7 @@ import io.stevedore.registry.auth.access.WhenAuthEnabled;
 import io.stevedore.registry.auth.accounts.Account;
 import io.stevedore.registry.auth.accounts.User;
 import io.stevedore.registry.auth.audit.AuditLog;
+import io.stevedore.registry.metadata.DeadlockRetry;
 import io.stevedore.registry.metadata.RepositoryDeleted;
 import io.stevedore.registry.metadata.RepositoryStore;
 import io.stevedore.registry.metadata.Visibility;
@@ -104,7 +105,7 @@ class RepositoriesApi {
         }
         // One transaction: the audit row and the webhook event (recorded by a listener of
         // RepositoryDeleted, synchronously, on this thread) commit with the delete or not at all.
-        transaction.executeWithoutResult(status -> {
+        DeadlockRetry.run(transaction, status -> {
             if (!repositories.delete(repository)) {
                 throw noSuchRepository(repository);
             }
