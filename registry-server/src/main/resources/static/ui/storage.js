@@ -106,6 +106,7 @@ function runTable(runs) {
     runs.map(r => h('tr', {}, h('td', {}, '#' + r.id), h('td', {}, r.trigger + (r.requestedBy ? ` by ${r.requestedBy}` : '')),
       h('td', {}, when(r.startedAt)), h('td', {}, r.finishedAt ? when(r.finishedAt) : h('span', { class: 'badge' }, 'running')),
       h('td', {}, r.counts.blobsDeleted), h('td', {}, bytes(r.counts.bytesFreed)), h('td', {}, r.counts.linksRemoved),
-      h('td', {}, r.counts.orphanFilesDeleted), h('td', {}, r.counts.errors + (r.lastError ? `: ${r.lastError}` : '')))),
+      h('td', { title: r.storeWalked ? 'this run walked the store for orphan files' : 'the store is walked once per walk interval' },
+        r.counts.orphanFilesDeleted + (r.storeWalked ? ' (store walked)' : '')), h('td', {}, r.counts.errors + (r.lastError ? `: ${r.lastError}` : '')))),
     { id: 'gc-runs' });
 }
