@@ -112,6 +112,9 @@ public class GarbageCollector {
                 recordOrphanFiles(pacer);
             }
             deleteOrphanFiles(cutoff, locks, deletes, pacer, tally);
+            // for the work since the last batch's rest too: runs started back to back (POST
+            // /api/v1/gc in a loop) would otherwise work all the time when each has one batch
+            pacer.rest();
         } catch (IOException | RuntimeException e) {
             tally.error("collection stopped", e);
         }

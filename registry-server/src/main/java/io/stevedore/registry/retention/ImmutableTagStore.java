@@ -53,6 +53,15 @@ class ImmutableTagStore {
      * Locks the manifest against new tags until the transaction ends (a tag insert waits for the
      * lock, since it checks its foreign key), then returns the tags pointing at it now.
      */
+    /** Locks the repository's row against pushes until the transaction ends and lists its tags. */
+    List<String> lockRepositoryAndListTags(String repository) {
+        Optional<Long> id = jdbc.sql("select id from repositories where name = ? for update")
+                .param(repository).query(Long.class).optional();
+        // a statement of its own, so that it sees tags committed while it waited for the lock
+        return id.map(repositoryId -> jdbc.sql("select name from tags where repository_id = ? order by name")
+                .param(repositoryId).query(String.class).list()).orElse(List.of());
+    }
+
     List<String> lockAndListTags(String repository, String digest) {
         Optional<Long> id = jdbc.sql("""
                 select m.id from manifests m join repositories r on r.id = m.repository_id

@@ -1,6 +1,7 @@
 package io.stevedore.registry.retention;
 
 import io.stevedore.oci.Digest;
+import io.stevedore.registry.metadata.RepositoryDeletionGuard;
 import io.stevedore.registry.metadata.TagStore;
 import java.util.List;
 import java.util.Optional;
@@ -14,7 +15,7 @@ import org.springframework.stereotype.Component;
  * cannot slip past: the first push creates the tag, the second finds it and is refused.
  */
 @Component
-public class ImmutableTags {
+public class ImmutableTags implements RepositoryDeletionGuard {
     private final ImmutableTagStore rules;
     private final TagStore tags;
 
@@ -80,6 +81,27 @@ public class ImmutableTags {
             if (rule.isPresent()) {
                 return Optional.of(new Refusal("manifest " + digest + " is tagged " + tag + ", and "
                         + immutable(tag, rule.get(), repository) + ": the manifest cannot be deleted"));
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * A repository holding an immutable tag is not deleted (its releases would go with it).
+     * Locks the repository's row first, so that no push adds such a tag after the check.
+     */
+    @Override
+    public Optional<String> refusal(String repository) {
+        List<String> patterns = rules.patternsFor(repository);
+        if (patterns.isEmpty()) {
+            return Optional.empty();
+        }
+        for (String tag : rules.lockRepositoryAndListTags(repository)) {
+            Optional<String> rule = TagPatterns.firstMatch(patterns, tag);
+            if (rule.isPresent()) {
+                return Optional.of("repository " + repository + " holds tag " + tag + ", and "
+                        + immutable(tag, rule.get(), repository) + ": the repository cannot be deleted"
+                        + " while it holds immutable tags; remove the rule first");
             }
         }
         return Optional.empty();

@@ -103,6 +103,23 @@ class ImmutableTagsTest extends AuthRegistryTestSupport {
     }
 
     @Test
+    void aRepositoryHoldingAnImmutableTagIsNotDeletedUntilTheRuleGoes() {
+        ImmutableRepository setup = repositoryWithImmutableVersionTags();
+        setup.push().image("v1.0");
+        Response refused = api("DELETE", "/api/v1/repositories/" + setup.name(), null, setup.owner().basic());
+        assertThat(refused.status()).as(refused.body()).isEqualTo(403);
+        assertThat(refused.json().get("message").asString()).isEqualTo("repository " + setup.name()
+                + " holds tag v1.0, and tag v1.0 is immutable (rule v*) in repository " + setup.name()
+                + ": the repository cannot be deleted while it holds immutable tags; remove the rule first");
+        api(403, "DELETE", "/api/v1/repositories/" + setup.name(), null, adminBasic()); // a site admin too
+        assertThat(setup.push().manifestStatus("v1.0")).isEqualTo(200);
+
+        api(204, "DELETE", "/api/v1/immutable-tags/repositories/" + setup.name(), null, setup.owner().basic());
+        api(204, "DELETE", "/api/v1/repositories/" + setup.name(), null, setup.owner().basic());
+        assertThat(setup.push().manifestStatus("v1.0")).isEqualTo(404);
+    }
+
+    @Test
     void aNamespacesPatternsApplyToItsRepositoriesBesideTheirOwn() {
         TestUser owner = newUser("owner");
         String org = newOrganization("acme", owner);

@@ -10,6 +10,7 @@ import io.stevedore.registry.auth.accounts.User;
 import io.stevedore.registry.auth.audit.AuditLog;
 import io.stevedore.registry.metadata.DeadlockRetry;
 import io.stevedore.registry.metadata.RepositoryDeleted;
+import io.stevedore.registry.metadata.RepositoryDeletionGuard;
 import io.stevedore.registry.metadata.RepositoryStore;
 import io.stevedore.registry.metadata.Visibility;
 import io.stevedore.registry.usage.UsageStore;
@@ -53,9 +54,12 @@ class RepositoriesApi {
     private final UsageStore usage;
     private final TransactionTemplate transaction;
     private final ApplicationEventPublisher events;
+    private final RepositoryDeletionGuard deletionGuard;
 
     RepositoriesApi(ApiCaller api, RepositoryStore repositories, AccessPolicy policy, AuditLog audit,
-                    UsageStore usage, TransactionTemplate transaction, ApplicationEventPublisher events) {
+                    UsageStore usage, TransactionTemplate transaction, ApplicationEventPublisher events,
+                    RepositoryDeletionGuard deletionGuard) {
+        this.deletionGuard = deletionGuard;
         this.usage = usage;
         this.transaction = transaction;
         this.events = events;
@@ -106,6 +110,9 @@ class RepositoriesApi {
         // One transaction: the audit row and the webhook event (recorded by a listener of
         // RepositoryDeleted, synchronously, on this thread) commit with the delete or not at all.
         DeadlockRetry.run(transaction, status -> {
+            deletionGuard.refusal(repository.value()).ifPresent(refusal -> {
+                throw ApiException.forbidden(refusal);
+            });
             if (!repositories.delete(repository)) {
                 throw noSuchRepository(repository);
             }
