@@ -2,14 +2,13 @@ package io.stevedore.registry.distribution;
 
 import io.stevedore.json.Json;
 import io.stevedore.registry.auth.access.ReadableRepositories;
+import io.stevedore.registry.metadata.NamePage;
 import io.stevedore.registry.metadata.RepositoryStore;
 import io.stevedore.registry.metadata.TagStore;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BiFunction;
@@ -38,24 +37,36 @@ class ListingHandler {
 
     void tags(Exchange x) throws IOException {
         page(x, "/v2/" + x.repository() + "/tags/list", "tags", (last, limit) -> {
-            List<String> page = tags.list(x.repository(), last, limit);
+            NamePage page = tags.page(x.repository(), last, limit);
             // Only an empty page raises the question whether the repository exists at all.
-            if (page.isEmpty() && repositories.find(x.name()).isEmpty()) {
+            if (page.size() == 0 && repositories.find(x.name()).isEmpty()) {
                 throw new RegistryException(ErrorCode.NAME_UNKNOWN, "repository name not known to registry",
                         Map.of("name", x.repository()));
             }
             return page;
-        }, Map.of("name", x.repository()));
+        }, x.repository());
     }
 
     /** Only repositories the caller may pull; the filter is in the query, so pages stay full. */
     void catalog(Exchange x) throws IOException {
         ReadableRepositories.Catalog catalog = readable.catalog(x.caller());
-        page(x, "/v2/_catalog", "repositories", catalog::page, Map.of());
+        page(x, "/v2/_catalog", "repositories", (last, limit) -> {
+            List<String> names = catalog.page(last, limit + 1);
+            boolean more = names.size() > limit;
+            if (more) {
+                names = names.subList(0, limit);
+            }
+            return new NamePage(Json.MAPPER.writeValueAsString(names), names.size(),
+                    names.isEmpty() ? null : names.getLast(), more);
+        }, null);
     }
 
-    private void page(Exchange x, String path, String field, BiFunction<String, Integer, List<String>> query,
-                      Map<String, Object> head) throws IOException {
+    /**
+     * Writes {@code {"name": <name>, <field>: [...]}} (no name for the catalog) from pages of at
+     * most {@code limit} names that {@code query} answers.
+     */
+    private void page(Exchange x, String path, String field, BiFunction<String, Integer, NamePage> query,
+                      String name) throws IOException {
         Integer n = pageSize(x.param("n"));
         String last = x.param("last");
         if (last != null && last.indexOf('\u0000') >= 0) {
@@ -63,35 +74,37 @@ class ListingHandler {
             throw new RegistryException(ErrorCode.UNSUPPORTED, 400, "'last' must not contain a NUL character", null,
                     Map.of());
         }
-        List<String> items;
-        boolean more = false;
+        StringBuilder items = new StringBuilder();
+        NamePage page;
         if (n == null) {
-            items = new ArrayList<>();
+            // complete listing: pages of UNBOUNDED_PAGE joined into one array
             String after = last;
-            List<String> batch;
             do {
-                batch = query.apply(after, UNBOUNDED_PAGE);
-                items.addAll(batch);
-                after = batch.isEmpty() ? after : batch.getLast();
-            } while (batch.size() == UNBOUNDED_PAGE);
-        } else if (n == 0) {
-            items = query.apply(last, 0); // nothing to list, but an unknown repository is still a 404
+                page = query.apply(after, UNBOUNDED_PAGE);
+                if (page.size() > 0) {
+                    String json = page.json();
+                    items.append(items.isEmpty() ? "" : ",").append(json, 1, json.length() - 1);
+                    after = page.last();
+                }
+            } while (page.more());
+            page = NamePage.EMPTY; // no Link
         } else {
-            items = query.apply(last, n + 1);
-            if (items.size() > n) {
-                items = items.subList(0, n);
-                more = true;
-            }
+            page = query.apply(last, n); // n = 0: nothing to list, but an unknown repository is still a 404
+            String json = page.json();
+            items.append(json, 1, json.length() - 1);
         }
-        if (more) {
-            x.header("Link", "<" + path + "?n=" + n + "&last=" + URLEncoder.encode(items.getLast(), StandardCharsets.UTF_8)
+        if (page.more() && page.size() > 0) {
+            x.header("Link", "<" + path + "?n=" + n + "&last=" + URLEncoder.encode(page.last(), StandardCharsets.UTF_8)
                     + ">; rel=\"next\"");
         }
-        Map<String, Object> body = new LinkedHashMap<>(head);
-        body.put(field, items);
+        StringBuilder body = new StringBuilder(items.length() + 64).append('{');
+        if (name != null) {
+            body.append("\"name\":").append(Json.MAPPER.writeValueAsString(name)).append(',');
+        }
+        body.append('"').append(field).append("\":[").append(items).append("]}");
         x.status(HttpServletResponse.SC_OK);
         x.response().setContentType("application/json");
-        byte[] json = Json.MAPPER.writeValueAsBytes(body);
+        byte[] json = body.toString().getBytes(StandardCharsets.UTF_8);
         x.response().setContentLength(json.length);
         x.response().getOutputStream().write(json);
     }
