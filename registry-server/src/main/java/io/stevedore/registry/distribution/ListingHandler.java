@@ -75,26 +75,23 @@ class ListingHandler {
                     Map.of());
         }
         StringBuilder items = new StringBuilder();
-        NamePage page;
+        String linkLast = null;
         if (n == null) {
-            // complete listing: pages of UNBOUNDED_PAGE joined into one array
+            // complete listing: pages of UNBOUNDED_PAGE joined into one array, no Link
             String after = last;
+            NamePage page;
             do {
                 page = query.apply(after, UNBOUNDED_PAGE);
-                if (page.size() > 0) {
-                    String json = page.json();
-                    items.append(items.isEmpty() ? "" : ",").append(json, 1, json.length() - 1);
-                    after = page.last();
-                }
+                appendElements(items, page);
+                after = page.size() > 0 ? page.last() : after;
             } while (page.more());
-            page = NamePage.EMPTY; // no Link
         } else {
-            page = query.apply(last, n); // n = 0: nothing to list, but an unknown repository is still a 404
-            String json = page.json();
-            items.append(json, 1, json.length() - 1);
+            NamePage page = query.apply(last, n); // n = 0: nothing to list, but an unknown repository is still a 404
+            appendElements(items, page);
+            linkLast = page.more() && page.size() > 0 ? page.last() : null;
         }
-        if (page.more() && page.size() > 0) {
-            x.header("Link", "<" + path + "?n=" + n + "&last=" + URLEncoder.encode(page.last(), StandardCharsets.UTF_8)
+        if (linkLast != null) {
+            x.header("Link", "<" + path + "?n=" + n + "&last=" + URLEncoder.encode(linkLast, StandardCharsets.UTF_8)
                     + ">; rel=\"next\"");
         }
         StringBuilder body = new StringBuilder(items.length() + 64).append('{');
@@ -107,6 +104,14 @@ class ListingHandler {
         byte[] json = body.toString().getBytes(StandardCharsets.UTF_8);
         x.response().setContentLength(json.length);
         x.response().getOutputStream().write(json);
+    }
+
+    /** Adds the page's names to a comma-separated list of JSON strings (its array without the brackets). */
+    private static void appendElements(StringBuilder items, NamePage page) {
+        if (page.size() > 0) {
+            String json = page.json();
+            items.append(items.isEmpty() ? "" : ",").append(json, 1, json.length() - 1);
+        }
     }
 
     private static Integer pageSize(String text) {

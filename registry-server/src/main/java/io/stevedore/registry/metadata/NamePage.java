@@ -11,5 +11,4 @@ package io.stevedore.registry.metadata;
  * @param more whether names follow the page
  */
 public record NamePage(String json, int size, String last, boolean more) {
-    public static final NamePage EMPTY = new NamePage("[]", 0, null, false);
 }
