@@ -5,6 +5,7 @@
 # 5002); a warm-up run of each, then Distribution, Stevedore, Stevedore, Distribution.
 # Output: target/core-bench.txt. Usage, from the repository root: docs/bench/core.sh
 # (needs apt-get install docker-registry; package first: ./mvnw -B -q package -DskipTests)
+# SCENARIOS=tags-list (comma-separated) runs only those scenarios.
 set -e
 JAVA=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java
 BENCH=${BENCH:-../shared/bench/RegistryBench.java}
@@ -32,7 +33,7 @@ run() { # name url pid round [credentials]
   echo "--- $name $round (load $(cut -d' ' -f1-3 /proc/loadavg))" | tee -a "$OUT"
   sync
   $JAVA "$BENCH" --url "$url" --duration 8 --blob-count 400 --manifest-tags 2000 --chunked-count 2 \
-    --list-tags 5000 --page-size 1000 --server-pid "$pid" "$@" 2>&1 | grep -E '^(scenario|summary)' | tee -a "$OUT"
+    --list-tags 5000 --page-size 1000 ${SCENARIOS:+--scenarios "$SCENARIOS"} --server-pid "$pid" "$@" 2>&1 | grep -E '^(scenario|summary)' | tee -a "$OUT"
 }
 run distribution http://127.0.0.1:5002 $DIST warm-up
 run stevedore http://127.0.0.1:5000 $OURS warm-up --user admin --password "$PASSWORD"
