@@ -6,11 +6,17 @@
 # Output: target/core-bench.txt. Usage, from the repository root: docs/bench/core.sh
 # (needs apt-get install docker-registry; package first: ./mvnw -B -q package -DskipTests)
 # SCENARIOS=tags-list (comma-separated) runs only those scenarios.
+# PIN=1 runs both servers (and Stevedore's embedded PostgreSQL, its child) on CPU 0 and the benchmark
+# client on CPU 1, so that the client, which spends as much CPU as the server, cannot take the
+# server's core: the nearest this two-core machine comes to a client on another host.
 set -e
 JAVA=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java
 BENCH=${BENCH:-../shared/bench/RegistryBench.java}
 WORK=$(mktemp -d /tmp/core-bench.XXXXXX)
 OUT=target/core-bench.txt
+SERVER_CPU=""; CLIENT_CPU=""
+PINNED=""
+if [ "${PIN:-0}" = 1 ]; then SERVER_CPU="taskset -c 0"; CLIENT_CPU="taskset -c 1"; PINNED=" pinned"; fi
 mkdir -p target
 PASSWORD=bench-$$-$(date +%s)
 cat > "$WORK/dist.yml" <<YML
@@ -19,25 +25,47 @@ log: {level: error}
 storage: {filesystem: {rootdirectory: $WORK/dist-data}, delete: {enabled: true}}
 http: {addr: 127.0.0.1:5002}
 YML
-docker-registry serve "$WORK/dist.yml" > "$WORK/dist.log" 2>&1 &
+$SERVER_CPU docker-registry serve "$WORK/dist.yml" > "$WORK/dist.log" 2>&1 &
 DIST=$!
-$JAVA -Xmx256m -jar registry-server/target/registry-server.jar --registry.data-dir="$WORK/stevedore" \
+$SERVER_CPU $JAVA -Xmx256m -jar registry-server/target/registry-server.jar --registry.data-dir="$WORK/stevedore" \
   --registry.auth.enabled=true --registry.auth.admin-password="$PASSWORD" > "$WORK/stevedore.log" 2>&1 &
 OURS=$!
 trap 'status=$?; kill $DIST $OURS 2>/dev/null; wait $OURS 2>/dev/null; rm -rf "$WORK"; exit $status' EXIT
-until curl -fs http://127.0.0.1:5000/actuator/health/readiness > /dev/null; do sleep 1; done
+until curl -fs http://127.0.0.1:5000/actuator/health/readiness > /dev/null; do
+  kill -0 $OURS 2>/dev/null || { tail -20 "$WORK/stevedore.log"; exit 1; }; sleep 1; done
 until curl -fs http://127.0.0.1:5002/v2/ > /dev/null; do sleep 1; done
 : > "$OUT"
 run() { # name url pid round [credentials]
   name=$1; url=$2; pid=$3; round=$4; shift 4
-  echo "--- $name $round (load $(cut -d' ' -f1-3 /proc/loadavg))" | tee -a "$OUT"
+  echo "--- $name $round$PINNED (load $(cut -d' ' -f1-3 /proc/loadavg))" | tee -a "$OUT"
   sync
-  $JAVA "$BENCH" --url "$url" --duration 8 --blob-count 400 --manifest-tags 2000 --chunked-count 2 \
+  $CLIENT_CPU $JAVA "$BENCH" --url "$url" --duration 8 --blob-count 400 --manifest-tags 2000 --chunked-count 2 \
     --list-tags 5000 --page-size 1000 ${SCENARIOS:+--scenarios "$SCENARIOS"} --server-pid "$pid" "$@" 2>&1 | grep -E '^(scenario|summary)' | tee -a "$OUT"
 }
+# Stevedore's own view of its manifest GETs and HEADs (its request histogram, from the moment the
+# request reaches the servlet filters until the response is written), for one run: the buckets'
+# counts before and after it, the quantiles read off as the bucket bound they fall in.
+manifest_buckets() {
+  curl -fs -u "admin:$PASSWORD" http://127.0.0.1:5000/actuator/prometheus \
+    | grep '^http_server_requests_seconds_bucket' | grep 'uri="/v2/{name}/manifests/{reference}"' \
+    | grep -E 'method="(GET|HEAD)"' | grep 'status="200"' \
+    | sed -E 's/.*le="([^"]+)".* ([0-9.E+]+)$/\1 \2/' | awk '{c[$1]+=$2} END {for (k in c) print k, c[k]}' | sort -g
+}
+server_latency() { # before-file after-file
+  awk 'FNR == NR {before[$1] = $2; next} {print $1, $2 - before[$1]}' "$1" "$2" | sort -g | awk '{le[NR] = $1; n[NR] = $2}
+    END {t = n[NR]; if (t == 0) exit; for (i = 1; i <= NR; i++) {
+      if (!a && n[i] >= 0.5 * t) a = le[i]; if (!b && n[i] >= 0.99 * t) b = le[i]; if (!c && n[i] >= 0.999 * t) c = le[i] }
+      printf "server-side manifest GET/HEAD: n=%d p50<=%ss p99<=%ss p99.9<=%ss\n", t, a, b, c}' | tee -a "$OUT"
+}
+stevedore() { # round
+  manifest_buckets > "$WORK/before"
+  run stevedore http://127.0.0.1:5000 $OURS "$1" --user admin --password "$PASSWORD"
+  manifest_buckets > "$WORK/after"
+  server_latency "$WORK/before" "$WORK/after"
+}
 run distribution http://127.0.0.1:5002 $DIST warm-up
-run stevedore http://127.0.0.1:5000 $OURS warm-up --user admin --password "$PASSWORD"
+stevedore warm-up
 run distribution http://127.0.0.1:5002 $DIST r1
-run stevedore http://127.0.0.1:5000 $OURS r1 --user admin --password "$PASSWORD"
-run stevedore http://127.0.0.1:5000 $OURS r2 --user admin --password "$PASSWORD"
+stevedore r1
+stevedore r2
 run distribution http://127.0.0.1:5002 $DIST r2

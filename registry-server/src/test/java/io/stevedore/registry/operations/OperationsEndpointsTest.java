@@ -35,4 +35,17 @@ class OperationsEndpointsTest extends RegistryTestSupport {
                 .contains("uri=\"/v2/{name}/manifests/{reference}\"")
                 .doesNotContain("metrics-probe");
     }
+
+    @Test
+    void requestLatencyIsAHistogramWithMillisecondBuckets() throws Exception {
+        assumeTrue(context() != null, "needs our own server, not an external registry");
+        http().send(HttpRequest.newBuilder(registryUrl().resolve("/v2/ops/latency-probe/manifests/no-such-tag")).build(),
+                BodyHandlers.discarding());
+        String manifestBuckets = get("/actuator/prometheus").lines()
+                .filter(line -> line.startsWith("http_server_requests_seconds_bucket{"))
+                .filter(line -> line.contains("uri=\"/v2/{name}/manifests/{reference}\""))
+                .reduce("", (all, line) -> all + line + "\n");
+        assertThat(manifestBuckets).contains("le=\"0.001\"").contains("le=\"0.01\"").contains("le=\"60.0\"")
+                .contains("le=\"+Inf\"");
+    }
 }
