@@ -52,7 +52,7 @@ manifest_buckets() {
     | sed -E 's/.*le="([^"]+)".* ([0-9.E+]+)$/\1 \2/' | awk '{c[$1]+=$2} END {for (k in c) print k, c[k]}' | sort -g
 }
 server_latency() { # before-file after-file
-  awk 'FNR == NR {before[$1] = $2; next} {print $1, $2 - before[$1]}' "$1" "$2" | sort -g | awk '{le[NR] = $1; n[NR] = $2}
+  awk 'FILENAME == ARGV[1] {before[$1] = $2; next} {print $1, $2 - before[$1]}' "$1" "$2" | sort -g | awk '{le[NR] = $1; n[NR] = $2}
     END {t = n[NR]; if (t == 0) exit; for (i = 1; i <= NR; i++) {
       if (!a && n[i] >= 0.5 * t) a = le[i]; if (!b && n[i] >= 0.99 * t) b = le[i]; if (!c && n[i] >= 0.999 * t) c = le[i] }
       printf "server-side manifest GET/HEAD: n=%d p50<=%ss p99<=%ss p99.9<=%ss\n", t, a, b, c}' | tee -a "$OUT"
