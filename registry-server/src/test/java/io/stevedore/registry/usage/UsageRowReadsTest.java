@@ -1,0 +1,72 @@
+package io.stevedore.registry.usage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.stevedore.registry.AuthRegistryTestSupport;
+import java.nio.charset.StandardCharsets;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * What the usage triggers read to lock the rows of a manifest's objects: only those rows, however
+ * many the repository holds (V14). Counted by PostgreSQL's statistics of the current transaction,
+ * which see only this connection's own work.
+ */
+class UsageRowReadsTest extends AuthRegistryTestSupport {
+    private static final int MANIFESTS = 300;
+    private static final String MEDIA_TYPE = "application/vnd.oci.image.manifest.v1+json";
+
+    @Test
+    void pushAndDeleteOfAManifestReadOnlyTheUsageRowsOfItsObjects() {
+        JdbcClient jdbc = authContext().getBean(JdbcClient.class);
+        String namespace = "reads-" + UUID.randomUUID().toString().substring(0, 8);
+        long repository = jdbc.sql("insert into repositories (name) values (?) returning id")
+                .param(namespace + "/app").query(Long.class).single();
+        String[] shared = {digest(namespace + "config"), digest(namespace + "layer1"), digest(namespace + "layer2")};
+        for (int i = 0; i < MANIFESTS; i++) {
+            insertManifest(jdbc, repository, digest(namespace + "manifest" + i), shared);
+        }
+
+        new TransactionTemplate(authContext().getBean(org.springframework.transaction.PlatformTransactionManager.class))
+                .executeWithoutResult(status -> {
+                    long before = usageRowsRead(jdbc);
+                    long manifest = insertManifest(jdbc, repository, digest(namespace + "one more"), shared);
+                    long afterPush = usageRowsRead(jdbc);
+                    jdbc.sql("delete from manifests where id = ?").param(manifest).update();
+                    long afterDelete = usageRowsRead(jdbc);
+                    status.setRollbackOnly();
+
+                    // the repository holds 303 objects; the manifest has 4 (itself, a config, two layers)
+                    assertThat(afterPush - before).as("usage rows read by the push").isLessThan(40);
+                    assertThat(afterDelete - afterPush).as("usage rows read by the delete").isLessThan(40);
+                });
+    }
+
+    /** Rows of repository_usage_objects this transaction has fetched, through an index or by a sequential scan. */
+    private static long usageRowsRead(JdbcClient jdbc) {
+        return jdbc.sql("""
+                select coalesce(sum(idx_tup_fetch + seq_tup_read), 0) from pg_stat_xact_user_tables
+                where relname = 'repository_usage_objects'""").query(Long.class).single();
+    }
+
+    private static String digest(String seed) {
+        return io.stevedore.oci.Digest.sha256(seed.getBytes(StandardCharsets.UTF_8)).toString();
+    }
+
+    /** What ManifestStore.insert does, in SQL: the row, then its references in one statement. */
+    private static long insertManifest(JdbcClient jdbc, long repository, String digest, String[] references) {
+        long id = jdbc.sql("""
+                insert into manifests (repository_id, digest, media_type, size, content)
+                values (?, ?, ?, 700, '\\x00') returning id""")
+                .params(repository, digest, MEDIA_TYPE).query(Long.class).single();
+        jdbc.sql("""
+                insert into manifest_references (manifest_id, position, kind, digest, media_type, size)
+                select ?, r.ordinality - 1, case when r.ordinality = 1 then 'config' else 'layer' end, r.digest,
+                       'application/octet-stream', 0
+                from unnest(?::text[]) with ordinality as r(digest, ordinality)""")
+                .params(id, references).update();
+        return id;
+    }
+}
