@@ -17,7 +17,8 @@
 -- The row locks are also written as one lateral subquery per digest, in digest order, on the
 -- whole primary key: a subquery with a locking clause is not merged into the join, so each digest
 -- is one index probe whatever the statistics say, and the nested loop locks the rows in the outer
--- (digest) order, the lock order of rule 4 in V12. Nothing else in either function changes.
+-- (digest) order, sorted in the default collation like V12's and the compaction's locks: the
+-- lock order of rule 4 in V12. Nothing else in either function changes.
 
 -- counts[i] more holders of digests[i] (sizes[i] bytes) in the repository; digests distinct.
 create or replace function usage_add(repo bigint, ns text, digests text[], sizes bigint[], counts int[])
@@ -45,7 +46,7 @@ begin
         exit when cardinality(fresh) = cardinality(pending); -- (the usual case of a manifest's own row)
         -- the rest the repository holds already: keep their rows from going until this commits
         select coalesce(array_agg(locked.digest order by locked.digest), '{}') into held
-        from (select d from unnest(pending) d where not d = any (fresh) order by d) p(digest),
+        from (select d from unnest(pending) d where not d = any (fresh) order by d collate "default") p(digest),
         lateral (select ro.digest from repository_usage_objects ro
                  where ro.repository_id = repo and ro.digest = p.digest collate "default" for key share) locked;
         insert into repository_usage_holder_changes (repository_id, digest, holders)
@@ -83,7 +84,7 @@ begin
     end if;
     perform usage_own_namespace(ns);
     -- waits for pushes that share these objects (KEY SHARE) to commit, and keeps new ones out
-    perform 1 from (select d from unnest(digests) d order by d) p(digest),
+    perform 1 from (select d from unnest(digests) d order by d collate "default") p(digest),
         lateral (select 1 from repository_usage_objects ro
                  where ro.repository_id = repo and ro.digest = p.digest collate "default" for update) locked;
     -- a new statement: sees the holders those pushes added
