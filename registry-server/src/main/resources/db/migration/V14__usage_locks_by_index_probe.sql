@@ -3,22 +3,24 @@
 --
 -- A PL/pgSQL function's text variables and parameters take the collation of its call, and the
 -- triggers call usage_add with a namespace cut from repositories.name, which is COLLATE "C". So
--- digests, pending, fresh, gone_digests and the rest compared as "C", while the digest columns
--- and their indexes use the database's default collation. Both sort alike here (the database is
--- initialised with the C locale), but PostgreSQL uses an index only for a comparison in the
--- index's own collation: every `digest = any (pending)` became a filter over the repository's rows.
--- Measured before this migration: a push of a manifest whose config and layers the repository
--- already held read all 2,010 usage rows of a repository of 2,000 manifests (2.3 ms of the
--- manifest's statement, and growing with the repository); UsageRowReadsTest counts the rows read.
+-- digests, pending and fresh compared as "C", while the digest columns and their indexes use the
+-- database's default collation. Both sort alike here (the database is initialised with the C
+-- locale), but PostgreSQL uses an index only for a comparison in the index's own collation: the
+-- row lock's `digest = any (pending)` became a filter over the repository's rows. Measured before
+-- this migration: a push of a manifest whose config and layers the repository already held read
+-- all 2,010 usage rows of a repository of 2,000 manifests (2.3 ms of the manifest's statement, and
+-- growing with the repository). usage_remove runs in the default collation (its caller passes
+-- default-collation arrays), but its joins of the digest list with the repository's rows left a
+-- planner without statistics (a new registry) free to read all of them: 616 rows for one delete
+-- in UsageRowReadsTest, which counts the rows read.
 --
--- Each comparison of such a variable with an indexed digest column now says collate "default",
--- and the joins of a digest list with a repository's rows also name the list as an index
--- condition, so that a planner without statistics (a new registry) does not scan the repository.
--- The row locks are also written as one lateral subquery per digest, in digest order, on the
--- whole primary key: a subquery with a locking clause is not merged into the join, so each digest
--- is one index probe whatever the statistics say, and the nested loop locks the rows in the outer
--- (digest) order, sorted in the default collation like V12's and the compaction's locks: the
--- lock order of rule 4 in V12. Nothing else in either function changes.
+-- Each comparison of a digest variable with an indexed digest column now says collate "default",
+-- and each join of the digest list with a repository's rows also names the list as an index
+-- condition. The row locks are written as one lateral subquery per digest, in digest order, on
+-- the whole primary key: a subquery with a locking clause (or an ORDER BY) is not merged into
+-- the join, so each digest is one index probe whatever the statistics say, and the nested loop
+-- locks the rows in the outer (digest) order, sorted in the default collation like V12's and the
+-- compaction's locks: the lock order of rule 4 in V12. Nothing else in either function changes.
 
 -- counts[i] more holders of digests[i] (sizes[i] bytes) in the repository; digests distinct.
 create or replace function usage_add(repo bigint, ns text, digests text[], sizes bigint[], counts int[])
@@ -92,7 +94,7 @@ begin
                    where repository_id = repo and digest = any (digests collate "default") returning digest, holders),
     per_object as (select digest, sum(holders)::int as n from added group by digest)
     update repository_usage_objects ro set holders = ro.holders + p.n from per_object p
-    where ro.repository_id = repo and ro.digest = p.digest;
+    where ro.repository_id = repo and ro.digest = any (digests collate "default") and ro.digest = p.digest;
     with o as (select * from unnest(digests, counts) as o(digest, n)),
     dropped as (update repository_usage_objects ro set holders = ro.holders - o.n from o
                 where ro.repository_id = repo and ro.digest = any (digests collate "default")

@@ -187,8 +187,8 @@ public class UsageStore {
                     returning digest, holders),
                 per_object as (select digest, sum(holders)::int as n from added group by digest)
                 update repository_usage_objects ro set holders = ro.holders + p.n from per_object p
-                where ro.repository_id = ? and ro.digest = p.digest""")
-                .params(repositoryId, locked, repositoryId).update();
+                where ro.repository_id = ? and ro.digest = any (?) and ro.digest = p.digest""")
+                .params(repositoryId, locked, repositoryId, locked).update();
     }
 
     /** Forgets the namespace of deleted repositories that no longer hold anything. */
