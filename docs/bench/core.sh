@@ -14,8 +14,7 @@ JAVA=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java
 BENCH=${BENCH:-../shared/bench/RegistryBench.java}
 WORK=$(mktemp -d /tmp/core-bench.XXXXXX)
 OUT=target/core-bench.txt
-SERVER_CPU=""; CLIENT_CPU=""
-PINNED=""
+SERVER_CPU=""; CLIENT_CPU=""; PINNED=""
 if [ "${PIN:-0}" = 1 ]; then SERVER_CPU="taskset -c 0"; CLIENT_CPU="taskset -c 1"; PINNED=" pinned"; fi
 mkdir -p target
 PASSWORD=bench-$$-$(date +%s)

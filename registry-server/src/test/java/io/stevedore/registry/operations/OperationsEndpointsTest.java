@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.stevedore.registry.RegistryTestSupport;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse.BodyHandlers;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 /** What an operator's probes and Prometheus see. */
@@ -44,7 +45,7 @@ class OperationsEndpointsTest extends RegistryTestSupport {
         String manifestBuckets = get("/actuator/prometheus").lines()
                 .filter(line -> line.startsWith("http_server_requests_seconds_bucket{"))
                 .filter(line -> line.contains("uri=\"/v2/{name}/manifests/{reference}\""))
-                .reduce("", (all, line) -> all + line + "\n");
+                .collect(Collectors.joining("\n"));
         assertThat(manifestBuckets).contains("le=\"0.001\"").contains("le=\"0.01\"").contains("le=\"60.0\"")
                 .contains("le=\"+Inf\"");
     }

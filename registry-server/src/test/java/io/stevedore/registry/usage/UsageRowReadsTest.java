@@ -2,11 +2,13 @@ package io.stevedore.registry.usage;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.stevedore.oci.Digest;
 import io.stevedore.registry.AuthRegistryTestSupport;
 import java.nio.charset.StandardCharsets;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
@@ -39,7 +41,7 @@ class UsageRowReadsTest extends AuthRegistryTestSupport {
         // table of a few pages a sequential scan is the cheaper plan and reads every row.)
         jdbc.sql("analyze repository_usage_objects, repository_usage_holder_changes, namespace_usage_objects").update();
 
-        new TransactionTemplate(authContext().getBean(org.springframework.transaction.PlatformTransactionManager.class))
+        new TransactionTemplate(authContext().getBean(PlatformTransactionManager.class))
                 .executeWithoutResult(status -> {
                     long before = usageRowsRead(jdbc);
                     long manifest = insertManifest(jdbc, repository, digest(namespace + "one more"), shared);
@@ -62,7 +64,7 @@ class UsageRowReadsTest extends AuthRegistryTestSupport {
     }
 
     private static String digest(String seed) {
-        return io.stevedore.oci.Digest.sha256(seed.getBytes(StandardCharsets.UTF_8)).toString();
+        return Digest.sha256(seed.getBytes(StandardCharsets.UTF_8)).toString();
     }
 
     /** What ManifestStore.insert does, in SQL: the row, then its references in one statement. */
