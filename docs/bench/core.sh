@@ -9,6 +9,9 @@
 # PIN=1 runs both servers (and Stevedore's embedded PostgreSQL, its child) on CPU 0 and the benchmark
 # client on CPU 1, so that the client, which spends as much CPU as the server, cannot take the
 # server's core: the nearest this two-core machine comes to a client on another host.
+# WARMUP=3 gives Stevedore three warm-up runs instead of one: its JIT (C2) spends ~50 CPU-s
+# compiling in the first minutes of load, on the cores the measured runs share, while
+# Distribution (Go) is compiled ahead of time and has nothing to warm.
 set -e
 JAVA=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java
 BENCH=${BENCH:-../shared/bench/RegistryBench.java}
@@ -56,14 +59,24 @@ server_latency() { # before-file after-file
       if (!a && n[i] >= 0.5 * t) a = le[i]; if (!b && n[i] >= 0.99 * t) b = le[i]; if (!c && n[i] >= 0.999 * t) c = le[i] }
       printf "server-side manifest GET/HEAD: n=%d p50<=%ss p99<=%ss p99.9<=%ss\n", t, a, b, c}' | tee -a "$OUT"
 }
+# CPU ticks of Stevedore's embedded PostgreSQL (the postmaster under the data dir and its
+# backends), which the benchmark's --server-pid figure leaves out.
+postgres_ticks() {
+  master=$(pgrep -f "postgres -D $WORK/stevedore/postgres" | head -1)
+  for p in $master $(pgrep -P "$master"); do cut -d' ' -f14,15 /proc/$p/stat 2>/dev/null; done \
+    | awk '{t += $1 + $2} END {print t + 0}'
+}
 stevedore() { # round
   manifest_buckets > "$WORK/before"
+  ticks=$(postgres_ticks)
   run stevedore http://127.0.0.1:5000 $OURS "$1" --user admin --password "$PASSWORD"
+  awk -v a="$ticks" -v b="$(postgres_ticks)" -v hz="$(getconf CLK_TCK)" \
+    'BEGIN {printf "embedded PostgreSQL CPU s in this run: %.2f\n", (b - a) / hz}' | tee -a "$OUT"
   manifest_buckets > "$WORK/after"
   server_latency "$WORK/before" "$WORK/after"
 }
 run distribution http://127.0.0.1:5002 $DIST warm-up
-stevedore warm-up
+i=0; while [ $i -lt "${WARMUP:-1}" ]; do i=$((i + 1)); stevedore warm-up; done
 run distribution http://127.0.0.1:5002 $DIST r1
 stevedore r1
 stevedore r2
