@@ -199,9 +199,10 @@ class ImagesApi {
 
     /**
      * {@code from}: {@code repo:tag} or {@code repo@digest}; {@code tag}: the tag in this
-     * repository (default: the source's tag).
+     * repository (default: the source's tag); {@code referrers}: false leaves the source's
+     * referrers (signatures, SBOMs) behind (default: they are copied too).
      */
-    record CopyRequest(String from, String tag) {
+    record CopyRequest(String from, String tag, Boolean referrers) {
     }
 
     @PostMapping(path = "/{*path}", consumes = MediaType.APPLICATION_JSON_VALUE)
@@ -221,11 +222,14 @@ class ImagesApi {
         String tag = body.tag() != null ? validTag(body.tag()) : reference.isDigest() ? null : reference.tag().value();
         access.mayRead(request, sourceRepository);
         Caller caller = access.mayWrite(request, target.value());
-        Images.Loaded copied = copier.copy(images.load(sourceRepository, reference), target, tag, caller.actor());
+        ImageCopier.Copied result = copier.copy(images.load(sourceRepository, reference), target, tag,
+                !Boolean.FALSE.equals(body.referrers()), caller.actor());
+        Images.Loaded copied = result.manifest();
         Map<String, Object> detail = new LinkedHashMap<>();
         detail.put("reference", tag == null ? copied.digest().toString() : tag);
         detail.put("digest", copied.digest().toString());
         detail.put("from", body.from());
+        detail.put("referrers", result.referrers());
         audit.recordRepository(IMAGE_COPIED, caller.actor(), request.getRemoteAddr(), target.value(), detail);
         Map<String, Object> answer = new LinkedHashMap<>();
         answer.put("repository", target.value());
@@ -233,6 +237,7 @@ class ImagesApi {
         answer.put("digest", copied.digest().toString());
         answer.put("mediaType", copied.mediaType());
         answer.put("manifests", 1 + copied.manifest().manifests().size());
+        answer.put("referrers", result.referrers());
         return ResponseEntity.status(HttpStatus.CREATED).body(answer);
     }
 

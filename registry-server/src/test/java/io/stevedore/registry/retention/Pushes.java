@@ -12,24 +12,24 @@ import java.util.Map;
 import java.util.UUID;
 
 /** Pushes small images, indexes and referrers with HTTP Basic straight on /v2 of the auth test server. */
-final class Pushes extends AuthRegistryTestSupport {
-    static final String IMAGE = "application/vnd.oci.image.manifest.v1+json";
-    static final String INDEX = "application/vnd.oci.image.index.v1+json";
+public final class Pushes extends AuthRegistryTestSupport {
+    public static final String IMAGE = "application/vnd.oci.image.manifest.v1+json";
+    public static final String INDEX = "application/vnd.oci.image.index.v1+json";
 
     /** An image manifest and the blobs it names. */
-    record Pushed(String digest, byte[] manifest, List<String> blobs) {
+    public record Pushed(String digest, byte[] manifest, List<String> blobs) {
     }
 
     private final String authorization;
     private final String repository;
 
-    Pushes(String authorization, String repository) {
+    public Pushes(String authorization, String repository) {
         this.authorization = authorization;
         this.repository = repository;
     }
 
     /** An image of a unique config and a unique layer, pushed to {@code reference} (a tag or its digest when null). */
-    Pushed image(String reference) {
+    public Pushed image(String reference) {
         Map<String, Object> config = blob("application/vnd.oci.image.config.v1+json", Json.MAPPER.writeValueAsBytes(
                 Map.of("architecture", "amd64", "os", "linux", "nonce", UUID.randomUUID().toString())));
         Map<String, Object> layer = blob("application/vnd.oci.image.layer.v1.tar",
@@ -45,7 +45,7 @@ final class Pushes extends AuthRegistryTestSupport {
     }
 
     /** An index of the given manifests (pushed already). */
-    Pushed index(String reference, Pushed... children) {
+    public Pushed index(String reference, Pushed... children) {
         List<Map<String, Object>> entries = new ArrayList<>();
         for (Pushed child : children) {
             Map<String, Object> entry = new LinkedHashMap<>();
@@ -61,7 +61,7 @@ final class Pushes extends AuthRegistryTestSupport {
     }
 
     /** A referrer (say, a signature) of {@code subject}, pushed by digest. */
-    Pushed referrer(Pushed subject) {
+    public Pushed referrer(Pushed subject) {
         Map<String, Object> empty = blob("application/vnd.oci.empty.v1+json", "{}".getBytes(StandardCharsets.UTF_8));
         Map<String, Object> manifest = new LinkedHashMap<>();
         manifest.put("schemaVersion", 2);
@@ -77,20 +77,20 @@ final class Pushes extends AuthRegistryTestSupport {
     }
 
     /** PUTs the manifest; {@code reference} null pushes it by digest. Returns its digest. */
-    String manifest(String reference, String mediaType, byte[] bytes) {
+    public String manifest(String reference, String mediaType, byte[] bytes) {
         String digest = sha256(bytes);
         Response put = putManifest(reference == null ? digest : reference, mediaType, bytes);
         assertThat(put.status()).as("push %s:%s: %s", repository, reference, put.body()).isEqualTo(201);
         return digest;
     }
 
-    Response putManifest(String reference, String mediaType, byte[] bytes) {
+    public Response putManifest(String reference, String mediaType, byte[] bytes) {
         return send("PUT", "/v2/" + repository + "/manifests/" + reference, bytes,
                 "Authorization", authorization, "Content-Type", mediaType);
     }
 
     /** Uploads the blob; returns its descriptor. */
-    Map<String, Object> blob(String mediaType, byte[] content) {
+    public Map<String, Object> blob(String mediaType, byte[] content) {
         String digest = sha256(content);
         Response blob = send("POST", "/v2/" + repository + "/blobs/uploads/?digest=" + digest, content,
                 "Authorization", authorization, "Content-Type", "application/octet-stream");
@@ -99,16 +99,16 @@ final class Pushes extends AuthRegistryTestSupport {
     }
 
     /** GET of a manifest by tag or digest: its status. */
-    int manifestStatus(String reference) {
+    public int manifestStatus(String reference) {
         return send("GET", "/v2/" + repository + "/manifests/" + reference, null, "Authorization", authorization,
                 "Accept", IMAGE + ", " + INDEX).status();
     }
 
-    int blobStatus(String digest) {
+    public int blobStatus(String digest) {
         return send("HEAD", "/v2/" + repository + "/blobs/" + digest, null, "Authorization", authorization).status();
     }
 
-    List<String> tags() {
+    public List<String> tags() {
         Response list = send("GET", "/v2/" + repository + "/tags/list", null, "Authorization", authorization);
         assertThat(list.status()).as(list.body()).isEqualTo(200);
         List<String> tags = new ArrayList<>();
