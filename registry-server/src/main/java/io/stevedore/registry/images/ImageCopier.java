@@ -2,6 +2,7 @@ package io.stevedore.registry.images;
 
 import io.stevedore.oci.Descriptor;
 import io.stevedore.oci.Digest;
+import io.stevedore.oci.Reference;
 import io.stevedore.oci.RepositoryName;
 import io.stevedore.registry.api.ApiException;
 import io.stevedore.registry.metadata.BlobRecordStore;
@@ -14,7 +15,9 @@ import java.util.Deque;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
 
@@ -29,7 +32,7 @@ import org.springframework.transaction.support.TransactionTemplate;
 @Component
 class ImageCopier {
     /** Referrers one copy brings at most; beyond, the copy is refused rather than cut short. */
-    static final int MAX_REFERRERS = 1_000;
+    static final int MAX_REFERRERS = 256;
 
     private final Images images;
     private final ManifestStore manifests;
@@ -48,8 +51,12 @@ class ImageCopier {
         this.transaction = transaction;
     }
 
-    /** What a copy stored besides the manifest itself. */
+    /** The copied manifest, and how many referrers came with it. */
     record Copied(Images.Loaded manifest, int referrers) {
+    }
+
+    /** A manifest the referrers brought along: a referrer, or a child of a referrer that is an index. */
+    private record Found(Images.Loaded manifest, boolean referrer) {
     }
 
     /**
@@ -62,14 +69,21 @@ class ImageCopier {
         for (Descriptor child : source.manifest().manifests()) {
             children.add(images.load(source.repository(), child.digest()));
         }
-        List<Images.Loaded> referrers = withReferrers ? referrersOf(source, children) : List.of();
-        Set<String> required = new LinkedHashSet<>();
-        source.manifest().requiredBlobs().forEach(d -> required.add(d.digest().toString()));
-        children.forEach(c -> c.manifest().requiredBlobs().forEach(d -> required.add(d.digest().toString())));
-        referrers.forEach(r -> r.manifest().requiredBlobs().forEach(d -> required.add(d.digest().toString())));
+        List<Found> found = withReferrers ? referrersOf(source, children) : List.of();
+        AtomicInteger referrers = new AtomicInteger();
         DeadlockRetry.run(transaction, status -> {
             long sourceId = repositories.find(repositoryName(source.repository())).orElseThrow(
                     () -> ApiException.notFound("no repository " + source.repository()));
+            // Referrers deleted from the source since they were read stay behind; the others are
+            // locked against deletion until the copy commits, as their blobs are below.
+            Set<String> stillThere = manifests.lockExisting(sourceId,
+                    found.stream().map(f -> f.manifest().digest().toString()).toList());
+            List<Found> kept = found.stream().filter(f -> stillThere.contains(f.manifest().digest().toString()))
+                    .toList();
+            Set<String> required = new LinkedHashSet<>();
+            source.manifest().requiredBlobs().forEach(d -> required.add(d.digest().toString()));
+            children.forEach(c -> c.manifest().requiredBlobs().forEach(d -> required.add(d.digest().toString())));
+            kept.forEach(f -> f.manifest().manifest().requiredBlobs().forEach(d -> required.add(d.digest().toString())));
             // the source's links, locked so that a concurrent delete cannot take a blob from under the copy
             Set<String> present = blobs.lockLinked(sourceId, required);
             for (String digest : required) {
@@ -91,45 +105,65 @@ class ImageCopier {
             } else {
                 writes.pushedUntagged(target, source.digest(), source.mediaType(), source.content().length, actor);
             }
-            // after their subjects, each index's children before it (the order referrersOf found them in)
-            for (Images.Loaded referrer : referrers) {
-                insert(targetId, target, referrer);
+            for (Found f : kept) {
+                Images.Loaded manifest = f.manifest();
+                insert(targetId, target, manifest);
+                if (f.referrer()) { // an event for each, as its push to /v2 would have sent
+                    writes.pushedUntagged(target, manifest.digest(), manifest.mediaType(), manifest.content().length,
+                            actor);
+                }
             }
+            referrers.set((int) kept.stream().filter(Found::referrer).count());
         });
-        return new Copied(source, referrers.size());
+        return new Copied(source, referrers.get());
     }
 
     /**
      * The source repository's referrers of the manifest and of its children, and theirs in turn
-     * (a signature of an SBOM), breadth first; a referrer that is an index comes after its children.
+     * (a signature of an SBOM), breadth first. A referrer that is an index comes with its children,
+     * whose referrers are looked for too; one with a child that is gone stays behind, as does a
+     * referrer deleted since it was listed.
      */
-    private List<Images.Loaded> referrersOf(Images.Loaded source, List<Images.Loaded> children) {
+    private List<Found> referrersOf(Images.Loaded source, List<Images.Loaded> children) {
         Deque<Digest> subjects = new ArrayDeque<>();
         subjects.add(source.digest());
         children.forEach(c -> subjects.add(c.digest()));
-        Set<Digest> seen = new HashSet<>(subjects);
-        List<Images.Loaded> found = new ArrayList<>();
+        Set<Digest> collected = new HashSet<>(subjects);
+        List<Found> found = new ArrayList<>();
+        int referrers = 0;
         while (!subjects.isEmpty()) {
-            for (ManifestStore.Referrer r : manifests.referrers(source.repository(), subjects.poll(), null)) {
-                Digest digest = Digest.parse(r.digest());
-                if (!seen.add(digest)) {
+            for (ManifestStore.Referrer listed : manifests.referrers(source.repository(), subjects.poll(), null)) {
+                Digest digest = Digest.parse(listed.digest());
+                if (!collected.add(digest)) {
                     continue;
                 }
-                Images.Loaded referrer = images.load(source.repository(), digest);
-                for (Descriptor child : referrer.manifest().manifests()) {
-                    if (seen.add(child.digest())) {
-                        found.add(images.load(source.repository(), child.digest()));
-                    }
+                Optional<Images.Loaded> referrer = load(source, digest);
+                List<Images.Loaded> itsChildren = new ArrayList<>();
+                for (Descriptor child : referrer.map(r -> r.manifest().manifests()).orElse(List.of())) {
+                    load(source, child.digest()).ifPresent(itsChildren::add);
                 }
-                found.add(referrer);
-                subjects.add(digest);
-                if (found.size() > MAX_REFERRERS) {
+                if (referrer.isEmpty() || itsChildren.size() < referrer.get().manifest().manifests().size()) {
+                    continue;
+                }
+                if (++referrers > MAX_REFERRERS) {
                     throw ApiException.conflict(source.repository() + "@" + source.digest() + " has more than "
                             + MAX_REFERRERS + " referrers; copy it with \"referrers\": false");
                 }
+                for (Images.Loaded child : itsChildren) {
+                    if (collected.add(child.digest())) {
+                        found.add(new Found(child, false));
+                        subjects.add(child.digest());
+                    }
+                }
+                found.add(new Found(referrer.get(), true));
+                subjects.add(digest);
             }
         }
         return found;
+    }
+
+    private Optional<Images.Loaded> load(Images.Loaded source, Digest digest) {
+        return images.find(source.repository(), new Reference(null, digest));
     }
 
     /** Points {@code tag} at a manifest the repository holds, as {@code actor}. */
