@@ -42,6 +42,13 @@ class OutagesTest {
         assertThat(Outages.STORAGE_FULL.status()).isEqualTo(507);
     }
 
+    /** EDQUOT: root, whom the registry's tests run as, is above disk quotas, so only its message can be given. */
+    @Test
+    void exceededDiskQuotaIsInsufficientStorage() {
+        var failure = new UncheckedIOException(new IOException("Disk quota exceeded"));
+        assertThat(Outages.of(failure)).contains(Outages.STORAGE_FULL);
+    }
+
     @Test
     void unavailableStoreIsAStorageOutage() {
         assertThat(Outages.of(new StorageUnavailableException("S3 put failed: 503 SlowDown", null)))
