@@ -114,8 +114,9 @@ public record RegistryProperties(@DefaultValue("./data") Path dataDir,
      *
      * @param workerToken     the secret build workers present; unset: one is created at first start in
      *                        {@code <data-dir>/builds/worker-token} (mode 0600). Replicas must share one.
-     * @param secretKey       base64 AES key (16 or 32 bytes) sealing build secrets in the database; unset:
-     *                        created in {@code <data-dir>/builds/secret-key}. Replicas must share one.
+     * @param secretKey       base64 AES key (16 or 32 bytes) sealing build and webhook secrets in the
+     *                        database; unset: created in {@code <data-dir>/builds/secret-key}. Replicas
+     *                        must share one.
      * @param leaseTimeout    a running build whose worker has not reported for this long is handed to
      *                        another worker
      * @param heartbeat       how often workers report (well under the lease timeout)

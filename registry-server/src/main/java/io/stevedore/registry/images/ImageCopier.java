@@ -83,7 +83,8 @@ class ImageCopier {
             Set<String> required = new LinkedHashSet<>();
             source.manifest().requiredBlobs().forEach(d -> required.add(d.digest().toString()));
             children.forEach(c -> c.manifest().requiredBlobs().forEach(d -> required.add(d.digest().toString())));
-            kept.forEach(f -> f.manifest().manifest().requiredBlobs().forEach(d -> required.add(d.digest().toString())));
+            kept.forEach(f -> f.manifest().manifest().requiredBlobs()
+                    .forEach(d -> required.add(d.digest().toString())));
             // the source's links, locked so that a concurrent delete cannot take a blob from under the copy
             Set<String> present = blobs.lockLinked(sourceId, required);
             for (String digest : required) {

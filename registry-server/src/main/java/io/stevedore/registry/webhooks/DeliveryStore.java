@@ -24,9 +24,11 @@ import org.springframework.stereotype.Repository;
 @Repository
 class DeliveryStore {
     private final JdbcClient jdbc;
+    private final WebhookSecrets secrets;
 
-    DeliveryStore(JdbcClient jdbc) {
+    DeliveryStore(JdbcClient jdbc, WebhookSecrets secrets) {
         this.jdbc = jdbc;
+        this.secrets = secrets;
     }
 
     /** A delivery claimed for one attempt, with what it takes to send it. */
@@ -108,10 +110,11 @@ class DeliveryStore {
                                  where d2.status = 'pending' and d2.next_attempt_at <= now() and w2.enabled
                                  order by d2.next_attempt_at limit ? for update of d2 skip locked)
                    and w.id = d.webhook_id and e.id = d.event_id
-                returning d.id, d.attempts, d.created_at, w.id, w.url, w.secret, e.type, e.payload""")
+                returning d.id, d.attempts, d.created_at, w.id, w.url, w.sealed_secret, w.secret, e.type, e.payload""")
                 .params(interval(lease), limit)
                 .query((rs, n) -> new Claimed(rs.getLong(1), rs.getInt(2), rs.getTimestamp(3).toInstant(),
-                        rs.getLong(4), rs.getString(5), rs.getString(6), rs.getString(7), rs.getString(8)))
+                        rs.getLong(4), rs.getString(5), secrets.open(rs.getBytes(6), rs.getString(7)), rs.getString(8),
+                        rs.getString(9)))
                 .list();
     }
 

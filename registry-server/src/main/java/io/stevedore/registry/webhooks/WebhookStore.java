@@ -3,7 +3,9 @@ package io.stevedore.registry.webhooks;
 import java.sql.Array;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.springframework.jdbc.core.RowMapper;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -21,12 +23,15 @@ class WebhookStore {
         this.jdbc = jdbc;
     }
 
-    /** @param namespace or {@code repository}: exactly one is non-null */
-    Webhook insert(String namespace, String repository, String url, String secret, List<String> events,
+    /**
+     * @param namespace    or {@code repository}: exactly one is non-null
+     * @param sealedSecret the secret sealed ({@link WebhookSecrets}); only that form is kept
+     */
+    Webhook insert(String namespace, String repository, String url, byte[] sealedSecret, List<String> events,
                    boolean enabled, String createdBy) {
-        return jdbc.sql("insert into webhooks (namespace, repository, url, secret, events, enabled, created_by)"
+        return jdbc.sql("insert into webhooks (namespace, repository, url, sealed_secret, events, enabled, created_by)"
                         + " values (?, ?, ?, ?, cast(? as text[]), ?, ?) returning " + COLUMNS)
-                .params(namespace, repository, url, secret, events.toArray(String[]::new), enabled, createdBy)
+                .params(namespace, repository, url, sealedSecret, events.toArray(String[]::new), enabled, createdBy)
                 .query(WEBHOOK).single();
     }
 
@@ -45,14 +50,34 @@ class WebhookStore {
                 .query(WEBHOOK).list();
     }
 
-    /** Changes what is non-null. */
-    Optional<Webhook> update(long id, String url, String secret, List<String> events, Boolean enabled) {
+    /** Changes what is non-null; a new secret replaces the old one, sealed or not. */
+    Optional<Webhook> update(long id, String url, byte[] sealedSecret, List<String> events, Boolean enabled) {
         return jdbc.sql("""
-                update webhooks set url = coalesce(cast(? as text), url), secret = coalesce(cast(? as text), secret),
+                update webhooks set url = coalesce(cast(? as text), url),
+                       sealed_secret = coalesce(cast(? as bytea), sealed_secret),
+                       secret = case when cast(? as bytea) is null then secret end,
                        events = coalesce(cast(? as text[]), events), enabled = coalesce(cast(? as boolean), enabled)
                  where id = ? returning \s""" + COLUMNS)
-                .params(url, secret, events == null ? null : events.toArray(String[]::new), enabled, id)
+                .params(url, sealedSecret, sealedSecret, events == null ? null : events.toArray(String[]::new), enabled,
+                        id)
                 .query(WEBHOOK).optional();
+    }
+
+    /** Webhook ids with the plain secrets V10 kept, before they were sealed. */
+    Map<Long, String> plainSecrets() {
+        Map<Long, String> plain = new LinkedHashMap<>();
+        jdbc.sql("select id, secret from webhooks where sealed_secret is null order by id")
+                .query(rs -> {
+                    plain.put(rs.getLong(1), rs.getString(2));
+                });
+        return plain;
+    }
+
+    /** Replaces the webhook's plain secret by its sealed form, unless the secret changed meanwhile. */
+    void seal(long id, String plain, byte[] sealed) {
+        jdbc.sql("update webhooks set sealed_secret = ?, secret = null where id = ? and sealed_secret is null"
+                        + " and secret = ?")
+                .params(sealed, id, plain).update();
     }
 
     /** Deletes it with its delivery log. */

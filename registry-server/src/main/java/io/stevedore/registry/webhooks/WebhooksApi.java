@@ -56,6 +56,7 @@ class WebhooksApi {
 
     private final WebhookAccess access;
     private final WebhookStore webhooks;
+    private final WebhookSecrets secrets;
     private final NamespaceStore namespaces;
     private final DeliveryStore deliveries;
     private final WebhookEvents events;
@@ -63,8 +64,10 @@ class WebhooksApi {
     private final AuditLog audit;
     private final TransactionTemplate transaction;
 
-    WebhooksApi(WebhookAccess access, WebhookStore webhooks, NamespaceStore namespaces, DeliveryStore deliveries,
-                WebhookEvents events, WebhookTargets targets, AuditLog audit, TransactionTemplate transaction) {
+    WebhooksApi(WebhookAccess access, WebhookStore webhooks, WebhookSecrets secrets, NamespaceStore namespaces,
+                DeliveryStore deliveries, WebhookEvents events, WebhookTargets targets, AuditLog audit,
+                TransactionTemplate transaction) {
+        this.secrets = secrets;
         this.access = access;
         this.webhooks = webhooks;
         this.namespaces = namespaces;
@@ -90,7 +93,7 @@ class WebhooksApi {
         List<String> subscribed = events(body.events());
         boolean generated = body.secret() == null;
         String secret = generated ? HexFormat.of().formatHex(randomBytes()) : secret(body.secret());
-        Webhook created = webhooks.insert(namespace, repository, url, secret, subscribed,
+        Webhook created = webhooks.insert(namespace, repository, url, secrets.seal(secret), subscribed,
                 body.enabled() == null || body.enabled(), caller.actor());
         audit(WEBHOOK_CREATED, caller, request, created, Map.of("url", url, "events", subscribed));
         Map<String, Object> answer = view(created);
@@ -136,7 +139,7 @@ class WebhooksApi {
         Webhook webhook = managed.webhook();
         Caller caller = managed.caller();
         Webhook changed = webhooks.update(id, body.url() == null ? null : url(body.url()),
-                        body.secret() == null ? null : secret(body.secret()),
+                        body.secret() == null ? null : secrets.seal(secret(body.secret())),
                         body.events() == null ? null : events(body.events()), body.enabled())
                 .orElseThrow(() -> noSuchWebhook(id));
         Map<String, Object> detail = new LinkedHashMap<>();

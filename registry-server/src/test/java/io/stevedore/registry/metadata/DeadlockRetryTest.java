@@ -28,7 +28,8 @@ class DeadlockRetryTest extends AuthRegistryTestSupport {
     @Test
     void theVictimOfADeadlockRunsAgainAndBothTransactionsComplete() throws Exception {
         JdbcClient jdbc = authContext().getBean(JdbcClient.class);
-        TransactionTemplate transaction = new TransactionTemplate(authContext().getBean(PlatformTransactionManager.class));
+        TransactionTemplate transaction =
+                new TransactionTemplate(authContext().getBean(PlatformTransactionManager.class));
         long first = repository(jdbc);
         long second = repository(jdbc);
         CyclicBarrier bothHoldTheirFirstRow = new CyclicBarrier(2);
@@ -48,7 +49,8 @@ class DeadlockRetryTest extends AuthRegistryTestSupport {
     @Test
     void otherFailuresAreNotRetried() {
         JdbcClient jdbc = authContext().getBean(JdbcClient.class);
-        TransactionTemplate transaction = new TransactionTemplate(authContext().getBean(PlatformTransactionManager.class));
+        TransactionTemplate transaction =
+                new TransactionTemplate(authContext().getBean(PlatformTransactionManager.class));
         String name = "deadlock/taken-" + UUID.randomUUID();
         jdbc.sql("insert into repositories (name) values (?)").param(name).update();
         AtomicInteger runs = new AtomicInteger();

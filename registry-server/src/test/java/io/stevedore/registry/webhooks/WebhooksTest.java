@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -26,6 +27,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.transaction.support.TransactionTemplate;
 import tools.jackson.databind.JsonNode;
 
@@ -264,6 +266,46 @@ class WebhooksTest extends AuthRegistryTestSupport {
             assertThat(delivery.get("attempts").get(0).get("attempt").asInt()).as("the lost claim was attempt 1")
                     .isEqualTo(2);
         }
+    }
+
+    @Test
+    void secretsAreKeptOnlySealedAndThoseKeptPlainBeforeAreSealedAtStart() throws Exception {
+        TestUser grace = user("grace");
+        int port = WebhookReceiver.freePort();
+        Map<Long, String> secrets = new LinkedHashMap<>();
+        for (int i = 0; i < 2; i++) {
+            String secret = "the receiver's secret " + UUID.randomUUID();
+            long id = call(201, "POST", "/api/v1/webhooks", Map.of("namespace", grace.name(),
+                    "url", "http://127.0.0.1:" + port + "/hook", "secret", secret, "events", List.of("push")),
+                    grace.basic()).json().get("id").asLong();
+            assertSealed(id, secret);
+            secrets.put(id, secret);
+        }
+        // the second as V10 kept every secret: in plain text
+        long keptPlain = secrets.keySet().stream().skip(1).findFirst().orElseThrow();
+        server.getBean(JdbcClient.class).sql("update webhooks set secret = ?, sealed_secret = null where id = ?")
+                .params(secrets.get(keptPlain), keptPlain).update();
+
+        restart();
+        assertSealed(keptPlain, secrets.get(keptPlain));
+        try (WebhookReceiver receiver = WebhookReceiver.startOn(port)) {
+            for (Map.Entry<Long, String> webhook : secrets.entrySet()) {
+                call(202, "POST", "/api/v1/webhooks/" + webhook.getKey() + "/ping", null, grace.basic());
+                long id = webhook.getKey();
+                assertSigned(receiver.await(type("ping").and(r -> r.json().get("webhook").asLong() == id)),
+                        webhook.getValue());
+            }
+        }
+    }
+
+    /** The database holds the webhook's secret only sealed: no plain column, no plain bytes in the sealed one. */
+    private static void assertSealed(long webhookId, String secret) {
+        Map<String, Object> row = server.getBean(JdbcClient.class)
+                .sql("select secret, sealed_secret from webhooks where id = ?").param(webhookId).query().singleRow();
+        assertThat(row.get("secret")).as("the plain secret column").isNull();
+        byte[] sealed = (byte[]) row.get("sealed_secret");
+        assertThat(sealed).as("the sealed secret").isNotNull();
+        assertThat(new String(sealed, StandardCharsets.ISO_8859_1)).doesNotContain(secret);
     }
 
     @Test

@@ -1,0 +1,51 @@
+package io.stevedore.registry.webhooks;
+
+import io.stevedore.registry.secrets.SealingKey;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.SmartInitializingSingleton;
+import org.springframework.stereotype.Component;
+
+/**
+ * Webhook secrets at rest: sealed with the registry's {@link SealingKey}, opened only to sign a
+ * delivery. At start-up, before the server takes requests, the secrets that webhooks created
+ * before V15 kept in plain text are sealed; each replica tries, the first one does it.
+ */
+@Component
+class WebhookSecrets implements SmartInitializingSingleton {
+    private static final Logger log = LoggerFactory.getLogger(WebhookSecrets.class);
+
+    private final SealingKey key;
+    private final WebhookStore webhooks;
+
+    WebhookSecrets(SealingKey key, WebhookStore webhooks) {
+        this.key = key;
+        this.webhooks = webhooks;
+    }
+
+    byte[] seal(String secret) {
+        return key.seal(secret.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** The secret a delivery signs with: the sealed one opened, or a plain one not sealed yet. */
+    String open(byte[] sealed, String plain) {
+        return sealed != null ? new String(key.open(sealed), StandardCharsets.UTF_8) : plain;
+    }
+
+    @Override
+    public void afterSingletonsInstantiated() {
+        sealPlainSecrets();
+    }
+
+    /** Seals every secret still kept in plain text; returns how many were. */
+    int sealPlainSecrets() {
+        Map<Long, String> plain = webhooks.plainSecrets();
+        plain.forEach((id, secret) -> webhooks.seal(id, secret, seal(secret)));
+        if (!plain.isEmpty()) {
+            log.info("Sealed the secrets of {} webhooks kept in plain text before", plain.size());
+        }
+        return plain.size();
+    }
+}
