@@ -31,7 +31,7 @@ class DeliveryStore {
         this.secrets = secrets;
     }
 
-    /** A delivery claimed for one attempt, with what it takes to send it. */
+    /** A delivery claimed for one attempt, with what it takes to send it; {@code secret} null if unopenable. */
     record Claimed(long id, int attempt, Instant createdAt, long webhookId, String url, String secret,
                    String eventType, String payload) {
     }

@@ -29,9 +29,22 @@ class WebhookSecrets implements SmartInitializingSingleton {
         return key.seal(secret.getBytes(StandardCharsets.UTF_8));
     }
 
-    /** The secret a delivery signs with: the sealed one opened, or a plain one not sealed yet. */
+    /**
+     * The secret a delivery signs with: a plain one not sealed yet (which, beside a sealed one, is
+     * the newer: a replica on the code before V15 wrote it), else the sealed one opened; null when
+     * that cannot be opened (the sealing key changed, or replicas do not share it), so that the
+     * delivery fails alone with a reason instead of its whole batch.
+     */
     String open(byte[] sealed, String plain) {
-        return sealed != null ? new String(key.open(sealed), StandardCharsets.UTF_8) : plain;
+        if (plain != null || sealed == null) {
+            return plain;
+        }
+        try {
+            return new String(key.open(sealed), StandardCharsets.UTF_8);
+        } catch (IllegalStateException e) {
+            log.warn("A webhook's secret cannot be opened: {}", e.getMessage());
+            return null;
+        }
     }
 
     @Override
@@ -39,7 +52,7 @@ class WebhookSecrets implements SmartInitializingSingleton {
         sealPlainSecrets();
     }
 
-    /** Seals every secret still kept in plain text; returns how many were. */
+    /** Seals every secret kept in plain text (the sealed one beside it, if any, is older); returns how many were. */
     int sealPlainSecrets() {
         Map<Long, String> plain = webhooks.plainSecrets();
         plain.forEach((id, secret) -> webhooks.seal(id, secret, seal(secret)));

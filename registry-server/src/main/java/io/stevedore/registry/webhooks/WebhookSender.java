@@ -58,6 +58,10 @@ class WebhookSender {
         if (refused.isPresent()) {
             return new Outcome(null, refused.get(), null, false);
         }
+        if (delivery.secret() == null) {
+            return new Outcome(null, "the webhook's secret cannot be opened: was registry.builds.secret-key changed,"
+                    + " or do replicas not share it?", null, false);
+        }
         byte[] body = delivery.payload().getBytes(StandardCharsets.UTF_8);
         long timestamp = Instant.now().getEpochSecond();
         HttpRequest request = HttpRequest.newBuilder(url).timeout(readTimeout)

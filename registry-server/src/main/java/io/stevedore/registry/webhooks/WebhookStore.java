@@ -63,10 +63,10 @@ class WebhookStore {
                 .query(WEBHOOK).optional();
     }
 
-    /** Webhook ids with the plain secrets V10 kept, before they were sealed. */
+    /** Webhook ids with the plain secrets kept before V15 (or written since by a replica not yet upgraded). */
     Map<Long, String> plainSecrets() {
         Map<Long, String> plain = new LinkedHashMap<>();
-        jdbc.sql("select id, secret from webhooks where sealed_secret is null order by id")
+        jdbc.sql("select id, secret from webhooks where secret is not null order by id")
                 .query(rs -> {
                     plain.put(rs.getLong(1), rs.getString(2));
                 });
@@ -75,8 +75,7 @@ class WebhookStore {
 
     /** Replaces the webhook's plain secret by its sealed form, unless the secret changed meanwhile. */
     void seal(long id, String plain, byte[] sealed) {
-        jdbc.sql("update webhooks set sealed_secret = ?, secret = null where id = ? and sealed_secret is null"
-                        + " and secret = ?")
+        jdbc.sql("update webhooks set sealed_secret = ?, secret = null where id = ? and secret = ?")
                 .params(sealed, id, plain).update();
     }
 

@@ -288,6 +288,9 @@ class WebhooksTest extends AuthRegistryTestSupport {
 
         restart();
         assertSealed(keptPlain, secrets.get(keptPlain));
+        call(200, "PATCH", "/api/v1/webhooks/" + keptPlain, Map.of("events", List.of("push", "delete")),
+                grace.basic());
+        assertSealed(keptPlain, secrets.get(keptPlain)); // a change without a secret keeps the sealed one
         try (WebhookReceiver receiver = WebhookReceiver.startOn(port)) {
             for (Map.Entry<Long, String> webhook : secrets.entrySet()) {
                 call(202, "POST", "/api/v1/webhooks/" + webhook.getKey() + "/ping", null, grace.basic());
@@ -295,6 +298,28 @@ class WebhooksTest extends AuthRegistryTestSupport {
                 assertSigned(receiver.await(type("ping").and(r -> r.json().get("webhook").asLong() == id)),
                         webhook.getValue());
             }
+        }
+    }
+
+    @Test
+    void aSecretThatCannotBeOpenedFailsOnlyItsOwnDeliveries() throws Exception {
+        try (WebhookReceiver receiver = WebhookReceiver.start()) {
+            TestUser heidi = user("heidi");
+            List<Long> ids = new ArrayList<>();
+            for (int i = 0; i < 2; i++) {
+                ids.add(call(201, "POST", "/api/v1/webhooks", Map.of("namespace", heidi.name(), "url", receiver.url(),
+                        "secret", SECRET, "events", List.of("push")), heidi.basic()).json().get("id").asLong());
+            }
+            // sealed under some other key: what a changed registry.builds.secret-key leaves behind
+            server.getBean(JdbcClient.class).sql("update webhooks set sealed_secret = ? where id = ?")
+                    .params(new byte[40], ids.getFirst()).update();
+
+            push(heidi, heidi.name() + "/app", "1");
+            assertSigned(receiver.await(type("push").and(r -> r.header(WebhookSignature.DELIVERY_HEADER) != null)),
+                    SECRET);
+            JsonNode failed = awaitDelivery(heidi, ids.getFirst(), d -> d.get("attempts").size() >= 1);
+            assertThat(failed.get("attempts").get(0).get("error").asString()).contains("cannot be opened");
+            assertThat(receiver.received()).as("only the other webhook's delivery arrived").hasSize(1);
         }
     }
 
