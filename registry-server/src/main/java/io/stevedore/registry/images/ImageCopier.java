@@ -106,15 +106,22 @@ class ImageCopier {
             } else {
                 writes.pushedUntagged(target, source.digest(), source.mediaType(), source.content().length, actor);
             }
+            long keptReferrers = kept.stream().filter(Found::referrer).count();
             for (Found f : kept) {
                 Images.Loaded manifest = f.manifest();
-                insert(targetId, target, manifest);
+                try {
+                    insert(targetId, target, manifest);
+                } catch (ApiException e) {
+                    // the quota has room for the image but not for its referrers: say how to copy it alone
+                    throw new ApiException(e.status(), e.getMessage() + "; with \"referrers\": false the image is"
+                            + " copied without its " + keptReferrers + " referrers", e.headers());
+                }
                 if (f.referrer()) { // an event for each, as its push to /v2 would have sent
                     writes.pushedUntagged(target, manifest.digest(), manifest.mediaType(), manifest.content().length,
                             actor);
                 }
             }
-            referrers.set((int) kept.stream().filter(Found::referrer).count());
+            referrers.set((int) keptReferrers);
         });
         return new Copied(source, referrers.get());
     }

@@ -2,6 +2,7 @@ package io.stevedore.registry.usage;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.stevedore.registry.retention.Pushes;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -155,6 +156,29 @@ class QuotaTest extends UsagePushes {
 
         setQuota(bob.name(), image.adds());
         api(201, "POST", "/api/v1/images/" + bob.name() + "/copy/copy", Map.of("from", source + ":1"), bob.basic());
+        assertThat(namespaceUsage(bob.name())).isEqualTo(image.adds());
+    }
+
+    @Test
+    void aCopyWhoseReferrersDoNotFitTheQuotaSaysHowToCopyTheImageAlone() {
+        TestUser alice = newUser("quota-copy");
+        TestUser bob = newUser("quota-copy");
+        String source = alice.name() + "/signed";
+        Image image = uploadImage(alice.basic(), source, 5000);
+        assertThat(push(alice.basic(), source, "1", image).status()).isEqualTo(201);
+        new Pushes(alice.basic(), source).referrer(new Pushes.Pushed(image.digest(), image.manifest(), List.of()));
+        setVisibility(alice, source, "public");
+        setQuota(bob.name(), image.adds());
+
+        Response refused = api("POST", "/api/v1/images/" + bob.name() + "/copy/copy", Map.of("from", source + ":1"),
+                bob.basic());
+        assertThat(refused.status()).as(refused.body()).isEqualTo(403);
+        assertThat(refused.json().get("message").asString())
+                .startsWith("quota of namespace " + bob.name() + " exceeded").contains("\"referrers\": false");
+        assertThat(namespaceUsage(bob.name())).as("nothing of it stored").isZero();
+
+        api(201, "POST", "/api/v1/images/" + bob.name() + "/copy/copy",
+                Map.of("from", source + ":1", "referrers", false), bob.basic());
         assertThat(namespaceUsage(bob.name())).isEqualTo(image.adds());
     }
 
