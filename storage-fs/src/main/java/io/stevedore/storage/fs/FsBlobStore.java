@@ -107,7 +107,11 @@ public final class FsBlobStore implements BlobStore, LocalFiles {
     /** Moves a verified session file into its content address, durably. */
     void publish(Path sessionFile, Digest digest) throws IOException {
         Path target = blobPath(digest);
-        Files.createDirectories(target.getParent());
+        // a stat first: on a directory that exists, createDirectories throws and catches two
+        // exceptions, 1 % of a warm push's CPU in issue 13's profile
+        if (!Files.isDirectory(target.getParent())) {
+            Files.createDirectories(target.getParent());
+        }
         Files.move(sessionFile, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         fsyncDirectory(target.getParent());
     }
