@@ -67,9 +67,7 @@ class WebhookStore {
     Map<Long, String> plainSecrets() {
         Map<Long, String> plain = new LinkedHashMap<>();
         jdbc.sql("select id, secret from webhooks where secret is not null order by id")
-                .query(rs -> {
-                    plain.put(rs.getLong(1), rs.getString(2));
-                });
+                .query(rs -> { plain.put(rs.getLong(1), rs.getString(2)); });
         return plain;
     }
 
