@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.stevedore.json.Json;
 import io.stevedore.registry.config.RegistryProperties;
+import io.stevedore.registry.secrets.SealingKey;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -22,16 +23,16 @@ public class BuildQueue {
     private static final Duration POLL = Duration.ofMillis(250);
 
     private final BuildStore builds;
-    private final BuildKeys keys;
+    private final SealingKey sealing;
     private final Duration leaseTimeout;
     private final Duration workerSeenWithin;
     private final MeterRegistry meters;
     private final Timer waitTime;
     private final Object submitted = new Object();
 
-    BuildQueue(BuildStore builds, BuildKeys keys, RegistryProperties properties, MeterRegistry meters) {
+    BuildQueue(BuildStore builds, SealingKey sealing, RegistryProperties properties, MeterRegistry meters) {
         this.builds = builds;
-        this.keys = keys;
+        this.sealing = sealing;
         this.leaseTimeout = properties.builds().leaseTimeout();
         // a worker polls at least every long-poll wait (20 s) and reports every heartbeat
         this.workerSeenWithin = Duration.ofSeconds(30).plus(leaseTimeout);
@@ -46,7 +47,7 @@ public class BuildQueue {
 
     public Build submit(BuildRequests.Checked checked, String submittedBy, String clientAddress) {
         byte[] sealed = checked.secrets().isEmpty() ? null
-                : keys.seal(Json.MAPPER.writeValueAsString(checked.secrets()).getBytes(StandardCharsets.UTF_8));
+                : sealing.seal(Json.MAPPER.writeValueAsString(checked.secrets()).getBytes(StandardCharsets.UTF_8));
         long id = builds.insert(BuildRequests.repositoryOf(checked.spec().tags().getFirst()), checked.spec(), sealed,
                 submittedBy, clientAddress);
         synchronized (submitted) {
@@ -132,7 +133,8 @@ public class BuildQueue {
             return Map.of();
         }
         @SuppressWarnings("unchecked")
-        Map<String, String> secrets = Json.MAPPER.readValue(new String(keys.open(sealed), StandardCharsets.UTF_8), Map.class);
+        Map<String, String> secrets = Json.MAPPER.readValue(new String(sealing.open(sealed), StandardCharsets.UTF_8),
+                Map.class);
         return secrets;
     }
 }

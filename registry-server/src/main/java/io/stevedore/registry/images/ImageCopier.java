@@ -18,6 +18,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
 
@@ -80,11 +82,11 @@ class ImageCopier {
                     found.stream().map(f -> f.manifest().digest().toString()).toList());
             List<Found> kept = found.stream().filter(f -> stillThere.contains(f.manifest().digest().toString()))
                     .toList();
-            Set<String> required = new LinkedHashSet<>();
-            source.manifest().requiredBlobs().forEach(d -> required.add(d.digest().toString()));
-            children.forEach(c -> c.manifest().requiredBlobs().forEach(d -> required.add(d.digest().toString())));
-            kept.forEach(f -> f.manifest().manifest().requiredBlobs()
-                    .forEach(d -> required.add(d.digest().toString())));
+            Set<String> required = Stream.of(Stream.of(source), children.stream(), kept.stream().map(Found::manifest))
+                    .flatMap(manifests -> manifests)
+                    .flatMap(m -> m.manifest().requiredBlobs())
+                    .map(d -> d.digest().toString())
+                    .collect(Collectors.toCollection(LinkedHashSet::new));
             // the source's links, locked so that a concurrent delete cannot take a blob from under the copy
             Set<String> present = blobs.lockLinked(sourceId, required);
             for (String digest : required) {
@@ -146,11 +148,15 @@ class ImageCopier {
                     continue;
                 }
                 Optional<Images.Loaded> referrer = load(source, digest);
+                if (referrer.isEmpty()) {
+                    continue;
+                }
+                List<Descriptor> childDescriptors = referrer.get().manifest().manifests();
                 List<Images.Loaded> itsChildren = new ArrayList<>();
-                for (Descriptor child : referrer.map(r -> r.manifest().manifests()).orElse(List.of())) {
+                for (Descriptor child : childDescriptors) {
                     load(source, child.digest()).ifPresent(itsChildren::add);
                 }
-                if (referrer.isEmpty() || itsChildren.size() < referrer.get().manifest().manifests().size()) {
+                if (itsChildren.size() < childDescriptors.size()) {
                     continue;
                 }
                 if (++referrers > MAX_REFERRERS) {

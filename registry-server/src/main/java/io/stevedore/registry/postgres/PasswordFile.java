@@ -3,6 +3,7 @@ package io.stevedore.registry.postgres;
 import static java.nio.file.StandardCopyOption.ATOMIC_MOVE;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
@@ -28,6 +29,16 @@ public record PasswordFile(Path path) {
             throw new IllegalStateException(path + " is empty");
         }
         return password;
+    }
+
+    /** The password, generated first (with its directory) if there is none yet. */
+    public String readOrCreate() {
+        try {
+            Files.createDirectories(path.toAbsolutePath().getParent());
+            return exists() ? read() : create();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot keep a secret in " + path, e);
+        }
     }
 
     /** A new random password, written over any earlier one. */

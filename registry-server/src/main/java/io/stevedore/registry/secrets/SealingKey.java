@@ -2,9 +2,6 @@ package io.stevedore.registry.secrets;
 
 import io.stevedore.registry.config.RegistryProperties;
 import io.stevedore.registry.postgres.PasswordFile;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.util.Base64;
@@ -29,7 +26,7 @@ public class SealingKey {
     public SealingKey(RegistryProperties properties) {
         String configured = properties.builds().secretKey();
         String text = configured != null && !configured.isBlank() ? configured
-                : generatedOnce(new PasswordFile(properties.dataDir().resolve("builds").resolve("secret-key")));
+                : new PasswordFile(properties.dataDir().resolve("builds").resolve("secret-key")).readOrCreate();
         byte[] bytes = decode(text);
         if (bytes.length != 16 && bytes.length != 32) {
             throw new IllegalStateException("registry.builds.secret-key must be 16 or 32 bytes, base64; it has "
@@ -72,16 +69,6 @@ public class SealingKey {
             return Base64.getUrlDecoder().decode(text.replace('+', '-').replace('/', '_').replace("=", ""));
         } catch (IllegalArgumentException e) {
             throw new IllegalStateException("registry.builds.secret-key is not base64", e);
-        }
-    }
-
-    /** The file's secret, created first if there is none. */
-    public static String generatedOnce(PasswordFile file) {
-        try {
-            Files.createDirectories(file.path().toAbsolutePath().getParent());
-            return file.exists() ? file.read() : file.create();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot keep a secret in " + file.path(), e);
         }
     }
 }

@@ -67,9 +67,9 @@ class WebhooksApi {
     WebhooksApi(WebhookAccess access, WebhookStore webhooks, WebhookSecrets secrets, NamespaceStore namespaces,
                 DeliveryStore deliveries, WebhookEvents events, WebhookTargets targets, AuditLog audit,
                 TransactionTemplate transaction) {
-        this.secrets = secrets;
         this.access = access;
         this.webhooks = webhooks;
+        this.secrets = secrets;
         this.namespaces = namespaces;
         this.deliveries = deliveries;
         this.events = events;

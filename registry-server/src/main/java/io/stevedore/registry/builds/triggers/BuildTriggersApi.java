@@ -2,11 +2,11 @@ package io.stevedore.registry.builds.triggers;
 
 import io.stevedore.registry.api.ApiException;
 import io.stevedore.registry.api.ApiNames;
-import io.stevedore.registry.auth.audit.AuditLog;
 import io.stevedore.registry.auth.access.Caller;
+import io.stevedore.registry.auth.audit.AuditLog;
 import io.stevedore.registry.builds.BuildAccess;
-import io.stevedore.registry.builds.BuildKeys;
 import io.stevedore.registry.builds.BuildRequests;
+import io.stevedore.registry.secrets.SealingKey;
 import jakarta.servlet.http.HttpServletRequest;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
@@ -52,13 +52,13 @@ class BuildTriggersApi {
 
     private final BuildAccess access;
     private final BuildTriggerStore triggers;
-    private final BuildKeys keys;
+    private final SealingKey sealing;
     private final AuditLog audit;
 
-    BuildTriggersApi(BuildAccess access, BuildTriggerStore triggers, BuildKeys keys, AuditLog audit) {
+    BuildTriggersApi(BuildAccess access, BuildTriggerStore triggers, SealingKey sealing, AuditLog audit) {
         this.access = access;
         this.triggers = triggers;
-        this.keys = keys;
+        this.sealing = sealing;
         this.audit = audit;
     }
 
@@ -89,8 +89,8 @@ class BuildTriggersApi {
         RANDOM.nextBytes(random);
         String webhookSecret = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
         long id = triggers.insert(trigger, new BuildTriggerStore.SealedSecrets(
-                keys.seal(webhookSecret.getBytes(StandardCharsets.UTF_8)),
-                gitSecret == null ? null : keys.seal(gitSecret.getBytes(StandardCharsets.UTF_8))));
+                sealing.seal(webhookSecret.getBytes(StandardCharsets.UTF_8)),
+                gitSecret == null ? null : sealing.seal(gitSecret.getBytes(StandardCharsets.UTF_8))));
         BuildTrigger created = triggers.find(id).orElseThrow();
 
         Map<String, Object> detail = new LinkedHashMap<>();

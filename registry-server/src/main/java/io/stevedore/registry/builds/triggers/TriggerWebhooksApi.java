@@ -1,7 +1,7 @@
 package io.stevedore.registry.builds.triggers;
 
 import io.stevedore.registry.api.ApiException;
-import io.stevedore.registry.builds.BuildKeys;
+import io.stevedore.registry.secrets.SealingKey;
 import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
 import java.io.InputStream;
@@ -25,12 +25,12 @@ import org.springframework.web.bind.annotation.RestController;
 @RequestMapping(path = "/api/v1/builds/triggers", produces = MediaType.APPLICATION_JSON_VALUE)
 class TriggerWebhooksApi {
     private final BuildTriggerStore triggers;
-    private final BuildKeys keys;
+    private final SealingKey sealing;
     private final TriggeredBuilds builds;
 
-    TriggerWebhooksApi(BuildTriggerStore triggers, BuildKeys keys, TriggeredBuilds builds) {
+    TriggerWebhooksApi(BuildTriggerStore triggers, SealingKey sealing, TriggeredBuilds builds) {
         this.triggers = triggers;
-        this.keys = keys;
+        this.sealing = sealing;
         this.builds = builds;
     }
 
@@ -42,7 +42,7 @@ class TriggerWebhooksApi {
         byte[] body = body(request);
         BuildTrigger trigger = trigger(id);
         String secret = triggers.secrets(trigger.id())
-                .map(sealed -> new String(keys.open(sealed.webhook()), StandardCharsets.UTF_8))
+                .map(sealed -> new String(sealing.open(sealed.webhook()), StandardCharsets.UTF_8))
                 .orElseThrow(TriggerWebhooksApi::notAuthentic);
         if (!sender.authentic(request::getHeader, body, secret)) {
             throw notAuthentic();

@@ -3,16 +3,16 @@ package io.stevedore.registry.builds.triggers;
 import io.stevedore.oci.RepositoryName;
 import io.stevedore.registry.api.ApiException;
 import io.stevedore.registry.auth.access.AccessPolicy;
+import io.stevedore.registry.auth.access.Role;
 import io.stevedore.registry.auth.accounts.Account;
 import io.stevedore.registry.auth.accounts.Accounts;
 import io.stevedore.registry.auth.audit.AuditLog;
-import io.stevedore.registry.auth.access.Role;
 import io.stevedore.registry.builds.Build;
-import io.stevedore.registry.builds.BuildKeys;
 import io.stevedore.registry.builds.BuildQueue;
 import io.stevedore.registry.builds.BuildRequests;
 import io.stevedore.registry.builds.BuildSpec;
 import io.stevedore.registry.config.RegistryProperties;
+import io.stevedore.registry.secrets.SealingKey;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -38,18 +38,18 @@ class TriggeredBuilds {
 
     private final BuildTriggerStore triggers;
     private final BuildQueue queue;
-    private final BuildKeys keys;
+    private final SealingKey sealing;
     private final AuditLog audit;
     private final Accounts accounts;
     private final AccessPolicy policy;
     private final TransactionTemplate transaction;
     private final boolean authEnabled;
 
-    TriggeredBuilds(BuildTriggerStore triggers, BuildQueue queue, BuildKeys keys, AuditLog audit, Accounts accounts,
+    TriggeredBuilds(BuildTriggerStore triggers, BuildQueue queue, SealingKey sealing, AuditLog audit, Accounts accounts,
                     AccessPolicy policy, TransactionTemplate transaction, RegistryProperties properties) {
         this.triggers = triggers;
         this.queue = queue;
-        this.keys = keys;
+        this.sealing = sealing;
         this.audit = audit;
         this.accounts = accounts;
         this.policy = policy;
@@ -90,7 +90,7 @@ class TriggeredBuilds {
         }
         byte[] sealedGitSecret = triggers.secrets(trigger.id()).map(BuildTriggerStore.SealedSecrets::git).orElse(null);
         String gitSecret = sealedGitSecret == null ? null
-                : Base64.getEncoder().encodeToString(keys.open(sealedGitSecret));
+                : Base64.getEncoder().encodeToString(sealing.open(sealedGitSecret));
         BuildRequests.Checked checked = BuildRequests.check(submission(trigger, push.sha(), tags, gitSecret));
         creatorMayPush(trigger);
         Build build = queue.submit(checked, trigger.createdBy(), clientAddress);
