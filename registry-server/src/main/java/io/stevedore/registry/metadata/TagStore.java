@@ -44,6 +44,15 @@ public class TagStore {
                 .params(repositoryId, tag, digest, Timestamp.from(pushedAt)).update() > 0;
     }
 
+    /** {@link #page}'s statement: repository name, last name ("" for the first page), limit. */
+    static final String PAGE = """
+                select coalesce(json_agg(p.name), '[]')::text, count(*), max(p.name),
+                       (select t.name from tags t where t.repository_id = min(p.repository_id) and t.name > max(p.name)
+                        order by t.name limit 1) is not null
+                from (select t.repository_id, t.name from tags t
+                      where t.repository_id = (select id from repositories where name = ?) and t.name > ?
+                      order by t.name limit ?) p""";
+
     /**
      * Tags of the repository in byte order, those after {@code last}, at most {@code limit}; one
      * round trip per page, since a listing of many pages is a loop of these. The repository id
@@ -53,15 +62,13 @@ public class TagStore {
      * order (nothing at the outer level, such as a join, could reorder it), and one row instead
      * of one per tag halved the server's CPU per page. An ORDER BY inside the aggregate, or a
      * window to fetch limit + 1 rows, cost PostgreSQL 1.5-4x the whole query; whether more follow
-     * is one index probe after the page's last name.
+     * is one index probe after the page's last name. That probe asks for the first name in key
+     * order rather than EXISTS: with statistics that expect many matches, PostgreSQL planned the
+     * EXISTS as a sequential scan that stops at the first one, and read the whole table on the
+     * last page; a first name in order can only come cheaply from the index.
      */
     public NamePage page(String repository, String last, int limit) {
-        return jdbc.sql("""
-                select coalesce(json_agg(p.name), '[]')::text, count(*), max(p.name),
-                       exists (select 1 from tags t where t.repository_id = min(p.repository_id) and t.name > max(p.name))
-                from (select t.repository_id, t.name from tags t
-                      where t.repository_id = (select id from repositories where name = ?) and t.name > ?
-                      order by t.name limit ?) p""")
+        return jdbc.sql(PAGE)
                 .params(repository, last == null ? "" : last, limit)
                 .query((rs, n) -> new NamePage(rs.getString(1), rs.getInt(2), rs.getString(3), rs.getBoolean(4)))
                 .single();
