@@ -95,23 +95,23 @@ class UsageAtScaleMeasurement extends AuthRegistryTestSupport {
                 .toString();
     }
 
-    /** What ManifestStore.insert does, in SQL: the row, then its references in one statement. */
+    /** What ManifestStore.insert does, in SQL: the row and its references in one statement (V16 counts them there). */
     private static void insertManifest(JdbcClient jdbc, String namespace, long repositoryId, int i) {
         List<String> digests = new ArrayList<>();
         digests.add(layer(namespace, 1 + (i % LAYERS))); // as config
         for (int l = 1; l <= 3; l++) {
             digests.add(layer(namespace, 1 + ((i * 7 + l * 13) % LAYERS)));
         }
-        long id = jdbc.sql("""
-                insert into manifests (repository_id, digest, media_type, size, content)
-                values (?, 'sha256:' || encode(sha256(convert_to(? || 'manifest' || ?, 'UTF8')), 'hex'),
-                        'application/vnd.oci.image.manifest.v1+json', 700, '\\x00')
-                returning id""").params(repositoryId, namespace, i).query(Long.class).single();
         jdbc.sql("""
+                with m as (
+                    insert into manifests (repository_id, digest, media_type, size, content)
+                    values (?, 'sha256:' || encode(sha256(convert_to(? || 'manifest' || ?, 'UTF8')), 'hex'),
+                            'application/vnd.oci.image.manifest.v1+json', 700, '\\x00')
+                    returning id)
                 insert into manifest_references (manifest_id, position, kind, digest, media_type, size)
-                select ?, r.ordinality - 1, case when r.ordinality = 1 then 'config' else 'layer' end, r.digest,
+                select m.id, r.ordinality - 1, case when r.ordinality = 1 then 'config' else 'layer' end, r.digest,
                        'application/octet-stream', 0
-                from unnest(?::text[]) with ordinality as r(digest, ordinality)""")
-                .params(id, digests.toArray(String[]::new)).update();
+                from m, unnest(?::text[]) with ordinality as r(digest, ordinality)""")
+                .params(repositoryId, namespace, i, digests.toArray(String[]::new)).update();
     }
 }
