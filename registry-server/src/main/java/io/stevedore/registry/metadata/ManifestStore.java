@@ -103,9 +103,7 @@ public class ManifestStore {
                     select id from manifests where repository_id = ? and digest = ?)""");
         params.addAll(List.of(repositoryId, digest.toString()));
         if (!descriptors.isEmpty()) {
-            // only for a row this statement created: existing bytes have their references. Always in
-            // the manifest's statement: the usage trigger (V16) counts a new manifest's references
-            // when that statement ends, and would miss ones inserted later.
+            // only for a row this statement created: existing bytes have their references
             sql.append("""
                     , referenced as (
                         insert into manifest_references (manifest_id, position, kind, digest, media_type, size)
