@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.stevedore.oci.Digest;
 import io.stevedore.registry.AuthRegistryTestSupport;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -60,6 +61,31 @@ class UsageRowReadsTest extends AuthRegistryTestSupport {
                     assertThat(afterPush - before).as("usage rows read by the push").isBetween(3L, 39L);
                     assertThat(afterDelete - afterPush).as("usage rows read by the delete").isLessThan(40);
                 });
+    }
+
+    /**
+     * Each usage trigger function plans with sequential scans off (V16): a new registry's empty
+     * tables made a scan of manifests the cheaper plan for a trigger's join, each pooled
+     * connection cached it, and every push read the whole table until the first autoanalyze. A
+     * later {@code create or replace function} drops the setting unless it says it again.
+     * (Provoking the scan here would need statistics of empty tables; pricing index reads out
+     * instead also turns the foreign keys' own checks into scans.)
+     */
+    @Test
+    void everyUsageTriggerFunctionPlansWithoutSequentialScans() {
+        JdbcClient jdbc = authContext().getBean(JdbcClient.class);
+        List<String> triggerFunctions = jdbc.sql("""
+                select p.proname from pg_trigger t join pg_proc p on p.oid = t.tgfoid
+                where not t.tgisinternal and p.proname like 'usage%'
+                order by p.proname""").query(String.class).list();
+        List<String> withoutTheSetting = jdbc.sql("""
+                select p.proname from pg_trigger t join pg_proc p on p.oid = t.tgfoid
+                where not t.tgisinternal and p.proname like 'usage%'
+                  and not coalesce(p.proconfig, '{}') @> array['enable_seqscan=off']
+                order by p.proname""").query(String.class).list();
+
+        assertThat(triggerFunctions).as("the usage triggers' functions").hasSizeGreaterThanOrEqualTo(3);
+        assertThat(withoutTheSetting).as("usage trigger functions planning with sequential scans").isEmpty();
     }
 
     /** Rows of repository_usage_objects this transaction has fetched, through an index or by a sequential scan. */
