@@ -83,7 +83,7 @@ class ImageCopier {
             List<Found> kept = found.stream().filter(f -> stillThere.contains(f.manifest().digest().toString()))
                     .toList();
             Set<String> required = Stream.of(Stream.of(source), children.stream(), kept.stream().map(Found::manifest))
-                    .flatMap(manifests -> manifests)
+                    .flatMap(group -> group)
                     .flatMap(m -> m.manifest().requiredBlobs())
                     .map(d -> d.digest().toString())
                     .collect(Collectors.toCollection(LinkedHashSet::new));

@@ -52,13 +52,12 @@ class WebhookSecrets implements SmartInitializingSingleton {
         sealPlainSecrets();
     }
 
-    /** Seals every secret kept in plain text (the sealed one beside it, if any, is older); returns how many were. */
-    int sealPlainSecrets() {
+    /** Seals every secret kept in plain text (the sealed one beside it, if any, is older). */
+    void sealPlainSecrets() {
         Map<Long, String> plain = webhooks.plainSecrets();
         plain.forEach((id, secret) -> webhooks.seal(id, secret, seal(secret)));
         if (!plain.isEmpty()) {
             log.info("Sealed the secrets of {} webhooks kept in plain text before", plain.size());
         }
-        return plain.size();
     }
 }
