@@ -11,6 +11,7 @@ import org.springframework.stereotype.Component;
 @Component
 class BuildEvents {
     private final Object changed = new Object();
+    private volatile boolean stopping;
 
     void changed() {
         synchronized (changed) {
@@ -18,10 +19,22 @@ class BuildEvents {
         }
     }
 
-    /** Waits for news of any build, at most {@code timeout}. */
+    /** Waits for news of any build, at most {@code timeout}; not at all once the registry stops. */
     void await(Duration timeout) throws InterruptedException {
         synchronized (changed) {
-            changed.wait(Math.max(1, timeout.toMillis()));
+            if (!stopping) {
+                changed.wait(Math.max(1, timeout.toMillis()));
+            }
         }
+    }
+
+    /** Wakes every follower for good: the registry is stopping (LongWaitsAtShutdown). */
+    void stopWaiting() {
+        stopping = true;
+        changed();
+    }
+
+    boolean stopping() {
+        return stopping;
     }
 }

@@ -72,6 +72,9 @@ class BuildLogStream {
                 out.flush();
                 quietSince = System.nanoTime();
             }
+            if (events.stopping()) {
+                return; // the registry is stopping: the client resumes after its last id, elsewhere or later
+            }
             try {
                 events.await(POLL);
             } catch (InterruptedException e) {

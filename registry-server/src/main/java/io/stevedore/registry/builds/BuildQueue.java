@@ -29,6 +29,7 @@ public class BuildQueue {
     private final MeterRegistry meters;
     private final Timer waitTime;
     private final Object submitted = new Object();
+    private volatile boolean stopping;
 
     BuildQueue(BuildStore builds, SealingKey sealing, RegistryProperties properties, MeterRegistry meters) {
         this.builds = builds;
@@ -56,11 +57,11 @@ public class BuildQueue {
         return builds.find(id).orElseThrow();
     }
 
-    /** A lease, waiting up to {@code wait} for a build to come. */
+    /** A lease, waiting up to {@code wait} for a build to come; none once the registry stops. */
     Optional<Leased> lease(String worker, Duration wait) throws InterruptedException {
         long deadline = System.nanoTime() + wait.toNanos();
         builds.workerSeen(worker);
-        while (true) {
+        while (!stopping) {
             BuildCredentials.Issued credential = BuildCredentials.issue();
             Optional<BuildStore.Lease> lease = builds.lease(worker, leaseTimeout, credential.hash());
             if (lease.isPresent()) {
@@ -75,8 +76,19 @@ public class BuildQueue {
                 return Optional.empty();
             }
             synchronized (submitted) {
-                submitted.wait(Math.max(1, Math.min(POLL.toMillis(), left / 1_000_000)));
+                if (!stopping) {
+                    submitted.wait(Math.max(1, Math.min(POLL.toMillis(), left / 1_000_000)));
+                }
             }
+        }
+        return Optional.empty(); // a build leased now would report to a registry on its way out
+    }
+
+    /** Ends the leases waiting now, and any asked later: the registry is stopping (LongWaitsAtShutdown). */
+    void stopWaiting() {
+        stopping = true;
+        synchronized (submitted) {
+            submitted.notifyAll();
         }
     }
 
