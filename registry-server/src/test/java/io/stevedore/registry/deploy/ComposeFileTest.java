@@ -17,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
+import org.springframework.boot.convert.DurationStyle;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -115,6 +116,13 @@ class ComposeFileTest {
                 .contains("client_max_body_size 0;").contains("proxy_request_buffering off;");
         List<String> worker = compose.command("worker");
         assertThat(worker).containsExactly("--registry", "http://lb:5000");
+    }
+
+    @Test
+    void theRegistryIsGivenLongerToStopThanItLetsPushesInFlightFinish() throws Exception {
+        Object grace = compose.service("registry").get("stop_grace_period");
+        assertThat(grace).as("docker stop kills after 10 s by default").isNotNull();
+        assertThat(DurationStyle.detectAndParse(grace.toString())).isGreaterThan(DeploySettings.shutdownTimeout());
     }
 
     @Test

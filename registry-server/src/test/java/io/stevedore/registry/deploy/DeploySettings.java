@@ -5,12 +5,14 @@ import io.stevedore.registry.config.RegistryProperties;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URL;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
 import org.springframework.boot.context.properties.bind.BindHandler;
@@ -22,6 +24,7 @@ import org.springframework.boot.context.properties.source.ConfigurationPropertyS
 import org.springframework.core.env.MutablePropertySources;
 import org.springframework.core.env.StandardEnvironment;
 import org.springframework.core.env.SystemEnvironmentPropertySource;
+import org.springframework.boot.convert.DurationStyle;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -36,6 +39,19 @@ public final class DeploySettings {
     private static final List<String> SPRING_PREFIXES = List.of("SPRING_", "SERVER_", "MANAGEMENT_", "LOGGING_");
 
     private DeploySettings() {
+    }
+
+    /**
+     * How long the registry lets requests in flight finish once asked to stop
+     * ({@code spring.lifecycle.timeout-per-shutdown-phase} in its application.properties): a
+     * deployment must give the container longer before it kills it.
+     */
+    public static Duration shutdownTimeout() throws IOException {
+        Properties properties = new Properties();
+        try (InputStream in = DeploySettings.class.getResourceAsStream("/application.properties")) {
+            properties.load(in);
+        }
+        return DurationStyle.detectAndParse(properties.getProperty("spring.lifecycle.timeout-per-shutdown-phase"));
     }
 
     /** The names in {@code environment} that are no setting of the registry; empty when all are. */

@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPairGenerator;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
@@ -196,6 +197,17 @@ class HelmChartTest extends RegistryTestSupport {
                 .contains("key=token-signing-key.pem, path=token-signing-key.pem");
         assertThat(registry.get("volumeMounts").toString()).contains("mountPath=/etc/stevedore/keys");
         assertThat(manifests.keySet()).noneMatch(key -> key.startsWith("ConfigMap/"));
+    }
+
+    @Test
+    void registryPodsAreGivenLongerToStopThanTheyLetPushesInFlightFinishAfterTheirPreStopPause() throws Exception {
+        Map<String, Object> deployment = render(required()).get("Deployment/r-stevedore-registry");
+        List<?> preStop = (List<?>) path(container(deployment), "lifecycle", "preStop", "exec", "command");
+        assertThat(preStop).hasSize(2).first().isEqualTo("sleep");
+        Duration pause = Duration.ofSeconds(Long.parseLong(String.valueOf(preStop.get(1))));
+        Object grace = path(deployment, "spec", "template", "spec", "terminationGracePeriodSeconds");
+        assertThat(Duration.ofSeconds(((Number) grace).longValue()))
+                .isGreaterThan(pause.plus(DeploySettings.shutdownTimeout()));
     }
 
     @Test
