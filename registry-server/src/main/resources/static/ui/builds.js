@@ -1,7 +1,7 @@
 // Builds: history per repository, start from an uploaded context or a git trigger, live log, cancel.
 // EventSource cannot send an Authorization header, so the log's Server-Sent Events are read
 // with fetch() and a ReadableStream.
-import { get, request, nextLink } from './api.js';
+import { ApiError, get, request, nextLink } from './api.js';
 import { h, status, busy, table, field, when, commaList } from './dom.js';
 import { triggersSection } from './triggers.js';
 
@@ -85,29 +85,62 @@ export async function buildPage(q, { show, link }) {
   }).catch(e => { if (e.name !== 'AbortError') status(e.message, true); });
 }
 
+// Follows the log to the build's end. A stream can end before that (the registry restarted, or a
+// proxy closed it) or fail to open while replicas restart: it is opened again after the last line
+// shown, with a growing pause, so no line is lost or shown twice. Other errors (the session
+// expired, the build is gone) end the following.
 async function followLog(id, log, signal, ended) {
-  const response = await request('GET', `/api/v1/builds/${id}/logs`, { headers: { Accept: 'text/event-stream' }, raw: true });
-  signal.addEventListener('abort', () => response.body.cancel().catch(() => {}));
-  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = '';
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done || signal.aborted) return;
-    buffer += value;
-    let end;
-    while ((end = buffer.indexOf('\n\n')) >= 0) {
-      const event = parse(buffer.slice(0, end));
-      buffer = buffer.slice(end + 2);
-      if (event.type === 'log') log.append(event.data + '\n');
-      else if (event.type === 'end') { ended(JSON.parse(event.data)); return; }
+  let last = 0;
+  let pause = 1000;
+  while (!signal.aborted) {
+    let response;
+    try {
+      response = await request('GET', `/api/v1/builds/${id}/logs?after=${last}`,
+        { headers: { Accept: 'text/event-stream' }, raw: true });
+      pause = 1000;
+    } catch (e) {
+      if (e instanceof ApiError && ![502, 503, 504].includes(e.status)) throw e;
+      await sleep(pause, signal);
+      pause = Math.min(pause * 2, 15000);
+      continue;
+    }
+    signal.addEventListener('abort', () => response.body.cancel().catch(() => {}));
+    const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+    let buffer = '';
+    for (;;) {
+      let chunk;
+      try {
+        chunk = await reader.read();
+      } catch {
+        break; // the connection broke: open it again
+      }
+      if (chunk.done || signal.aborted) break;
+      buffer += chunk.value;
+      let end;
+      while ((end = buffer.indexOf('\n\n')) >= 0) {
+        const event = parse(buffer.slice(0, end));
+        buffer = buffer.slice(end + 2);
+        if (event.type === 'log') {
+          log.append(event.data + '\n');
+          if (event.id) last = event.id;
+        } else if (event.type === 'end') { ended(JSON.parse(event.data)); return; }
+      }
     }
   }
 }
 
+function sleep(ms, signal) {
+  return new Promise(resolve => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => { clearTimeout(timer); resolve(); });
+  });
+}
+
 function parse(block) {
-  const event = { type: 'message', data: [] };
+  const event = { type: 'message', data: [], id: null };
   for (const line of block.split('\n')) {
     if (line.startsWith('event:')) event.type = line.slice(6).trim();
+    else if (line.startsWith('id:')) event.id = line.slice(3).trim();
     else if (line.startsWith('data:')) event.data.push(line.slice(5).replace(/^ /, ''));
   }
   event.data = event.data.join('\n');

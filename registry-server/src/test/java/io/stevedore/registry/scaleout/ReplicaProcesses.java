@@ -39,6 +39,16 @@ public final class ReplicaProcesses implements AutoCloseable {
         try (ServerSocket socket = new ServerSocket(0)) {
             port = socket.getLocalPort();
         }
+        return start(jar, workDir, args, environment, port);
+    }
+
+    /**
+     * As {@link #start(Path, Path, List, java.util.Map)}, on {@code port}: a replica started again
+     * where a stopped one listened, as a restarted registry comes back at its address. Its log
+     * continues the stopped one's.
+     */
+    public Replica start(Path jar, Path workDir, List<String> args, java.util.Map<String, String> environment,
+                         int port) throws Exception {
         Files.createDirectories(workDir);
         Path log = workDir.resolve("replica-" + port + ".log");
         List<String> command = new ArrayList<>(List.of(
@@ -46,7 +56,7 @@ public final class ReplicaProcesses implements AutoCloseable {
                 "--server.port=" + port, "--server.address=127.0.0.1"));
         command.addAll(args);
         ProcessBuilder builder = new ProcessBuilder(command).directory(workDir.toFile())
-                .redirectErrorStream(true).redirectOutput(log.toFile());
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         builder.environment().putAll(environment);
         Process process = builder.start();
         Replica replica = new Replica(URI.create("http://127.0.0.1:" + port), process, log);
