@@ -19,7 +19,7 @@ function basic(username, secret) {
   return 'Basic ' + btoa(String.fromCharCode(...bytes));
 }
 
-export async function request(method, path, { body, headers = {}, raw = false, auth } = {}) {
+export async function request(method, path, { body, headers = {}, raw = false, auth, signal } = {}) {
   const s = session();
   const h = { ...headers };
   if (auth) h.Authorization = auth; else if (s) h.Authorization = basic(s.username, s.secret);
@@ -28,7 +28,7 @@ export async function request(method, path, { body, headers = {}, raw = false, a
     payload = JSON.stringify(body);
     h['Content-Type'] = 'application/json';
   }
-  const response = await fetch(path, { method, headers: h, body: payload, cache: 'no-store' });
+  const response = await fetch(path, { method, headers: h, body: payload, cache: 'no-store', signal });
   if (!response.ok) throw new ApiError(response.status, await errorText(response));
   if (raw) return response;
   if (response.status === 204 || method === 'HEAD') return null;

@@ -87,8 +87,10 @@ export async function buildPage(q, { show, link }) {
 
 // Follows the log to the build's end. A stream can end before that (the registry restarted, or a
 // proxy closed it) or fail to open while replicas restart: it is opened again after the last line
-// shown, with a growing pause, so no line is lost or shown twice. Other errors (the session
-// expired, the build is gone) end the following.
+// shown, after a pause that grows while no line comes, so no line is lost or shown twice and a
+// stream that keeps ending at once is not reopened in a tight loop. Other errors (the session
+// expired, the build is gone, an answer that is no event stream) end the following. Leaving the
+// page (the signal) closes the stream.
 async function followLog(id, log, signal, ended) {
   let last = 0;
   let pause = 1000;
@@ -96,43 +98,48 @@ async function followLog(id, log, signal, ended) {
     let response;
     try {
       response = await request('GET', `/api/v1/builds/${id}/logs?after=${last}`,
-        { headers: { Accept: 'text/event-stream' }, raw: true });
-      pause = 1000;
+        { headers: { Accept: 'text/event-stream' }, raw: true, signal });
     } catch (e) {
-      if (e instanceof ApiError && ![502, 503, 504].includes(e.status)) throw e;
-      await sleep(pause, signal);
-      pause = Math.min(pause * 2, 15000);
-      continue;
+      if (signal.aborted || (e instanceof ApiError && ![502, 503, 504].includes(e.status))) throw e;
+      response = null;
     }
-    signal.addEventListener('abort', () => response.body.cancel().catch(() => {}));
-    const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
-    let buffer = '';
-    for (;;) {
-      let chunk;
-      try {
-        chunk = await reader.read();
-      } catch {
-        break; // the connection broke: open it again
-      }
-      if (chunk.done || signal.aborted) break;
-      buffer += chunk.value;
-      let end;
-      while ((end = buffer.indexOf('\n\n')) >= 0) {
-        const event = parse(buffer.slice(0, end));
-        buffer = buffer.slice(end + 2);
-        if (event.type === 'log') {
-          log.append(event.data + '\n');
-          if (event.id) last = event.id;
-        } else if (event.type === 'end') { ended(JSON.parse(event.data)); return; }
-      }
+    if (response && !(response.headers.get('Content-Type') || '').startsWith('text/event-stream')) {
+      throw new Error('the build log did not come as an event stream');
     }
+    const reader = response && response.body.pipeThrough(new TextDecoderStream()).getReader();
+    try {
+      let buffer = '';
+      while (reader) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buffer += value;
+        let end;
+        while ((end = buffer.indexOf('\n\n')) >= 0) {
+          const event = parse(buffer.slice(0, end));
+          buffer = buffer.slice(end + 2);
+          if (event.type === 'log') {
+            log.append(event.data + '\n');
+            if (event.id) last = event.id;
+            pause = 1000;
+          } else if (event.type === 'end') { ended(JSON.parse(event.data)); return; }
+        }
+      }
+    } catch (e) {
+      if (signal.aborted) throw e;
+      // the connection broke: open it again after the pause
+    } finally {
+      if (reader) reader.cancel().catch(() => {});
+    }
+    await sleep(pause, signal);
+    pause = Math.min(pause * 2, 15000);
   }
 }
 
 function sleep(ms, signal) {
   return new Promise(resolve => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => { clearTimeout(timer); resolve(); });
+    const done = () => { clearTimeout(timer); signal.removeEventListener('abort', done); resolve(); };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
   });
 }
 

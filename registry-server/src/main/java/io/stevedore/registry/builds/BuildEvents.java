@@ -34,6 +34,10 @@ class BuildEvents {
         changed();
     }
 
+    void resumeWaiting() {
+        stopping = false;
+    }
+
     boolean stopping() {
         return stopping;
     }

@@ -42,7 +42,7 @@ class BuildLogStream {
         out.flush();
         int last = after;
         long quietSince = System.nanoTime();
-        while (true) {
+        while (!events.stopping()) { // else the client resumes after its last id, elsewhere or later
             // read the status before the lines: an ended build has all its lines by then
             Build build = builds.find(id).orElseThrow();
             List<BuildStore.LogLine> lines = builds.log(id, last, PAGE);
@@ -71,9 +71,6 @@ class BuildLogStream {
                 out.write(": keepalive\n\n".getBytes(StandardCharsets.UTF_8));
                 out.flush();
                 quietSince = System.nanoTime();
-            }
-            if (events.stopping()) {
-                return; // the registry is stopping: the client resumes after its last id, elsewhere or later
             }
             try {
                 events.await(POLL);

@@ -81,7 +81,7 @@ public class BuildQueue {
                 }
             }
         }
-        return Optional.empty(); // a build leased now would report to a registry on its way out
+        return Optional.empty(); // the registry is stopping: the worker asks again, elsewhere or later
     }
 
     /** Ends the leases waiting now, and any asked later: the registry is stopping (LongWaitsAtShutdown). */
@@ -90,6 +90,10 @@ public class BuildQueue {
         synchronized (submitted) {
             submitted.notifyAll();
         }
+    }
+
+    void resumeWaiting() {
+        stopping = false;
     }
 
     /** A build just leased: its secrets opened, and the push credential's secret. */

@@ -1,16 +1,21 @@
 package io.stevedore.registry.builds;
 
+import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
 
 /**
  * Ends the builds API's long requests when the registry stops: a worker's lease poll (up to
  * 30 s) is answered at once with no build, and a followed log stream ends (its client resumes
- * after its last event id). Later requests are not served at all: the web server stops reading
- * requests, on kept-alive connections too, and the worker backs off until it reaches a registry. The web server's graceful shutdown waits
- * for every request in flight, so without this a stop waited out the embedded worker's poll
- * (17 s of a 20 s stop, measured) and a log followed in a browser held it for the whole
- * shutdown timeout. It stops in the highest phase, before the web server's graceful shutdown.
+ * after its last event id). The web server's graceful shutdown waits for every request in
+ * flight, so without this a stop waited out the embedded worker's poll (17 s of a 20 s stop,
+ * measured) and a log followed in a browser held it for the whole shutdown timeout.
+ *
+ * <p>It stops in the phase just before the graceful shutdown, after every bean of the default
+ * phase (the embedded worker, webhook delivery), which may take seconds to stop while the web
+ * server still answers: for those seconds, waits ended at once would only have sent workers
+ * and browsers straight back. Once the graceful shutdown begins, the web server answers new
+ * requests with 503 or not at all, which clients back off from.
  */
 @Component
 class LongWaitsAtShutdown implements SmartLifecycle {
@@ -25,6 +30,8 @@ class LongWaitsAtShutdown implements SmartLifecycle {
 
     @Override
     public void start() {
+        queue.resumeWaiting(); // a context stopped and started again (pause, restore) waits again
+        events.resumeWaiting();
         running = true;
     }
 
@@ -38,5 +45,10 @@ class LongWaitsAtShutdown implements SmartLifecycle {
     @Override
     public boolean isRunning() {
         return running;
+    }
+
+    @Override
+    public int getPhase() {
+        return WebServerApplicationContext.GRACEFUL_SHUTDOWN_PHASE + 1;
     }
 }

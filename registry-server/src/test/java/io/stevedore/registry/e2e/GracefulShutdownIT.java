@@ -9,6 +9,7 @@ import io.stevedore.registry.scaleout.ReplicaProcesses;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -49,7 +50,8 @@ class GracefulShutdownIT {
         try (ReplicaProcesses registry = new ReplicaProcesses()) {
             ReplicaProcesses.Replica replica = registry.start(REGISTRY_JAR, WORK, List.of(
                     "--registry.auth.admin-password=" + password, "--registry.builds.embedded-worker=false",
-                    "--registry.builds.worker-token=" + workerToken));
+                    "--registry.builds.worker-token=" + workerToken,
+                    "--registry.builds.lease-timeout=10m")); // this test's worker sends no heartbeats
             URI url = replica.url();
             String admin = "Basic " + Base64.getEncoder().encodeToString(("admin:" + password)
                     .getBytes(StandardCharsets.UTF_8));
@@ -62,7 +64,7 @@ class GracefulShutdownIT {
             assertThat(submitted.statusCode()).as(submitted.body()).isEqualTo(202);
             long id = Json.MAPPER.readTree(submitted.body()).get("id").asLong();
             // this test's worker takes the build, so it runs (and its log is followed) until the stop
-            assertThat(lease(url, workerToken, 0).statusCode()).isEqualTo(200);
+            assertThat(lease(url, workerToken, "runs-it", 0).statusCode()).isEqualTo(200);
 
             byte[] blob = new byte[1 << 20];
             new Random(7).nextBytes(blob);
@@ -78,18 +80,29 @@ class GracefulShutdownIT {
                     .PUT(HttpRequest.BodyPublishers.fromPublisher(HttpRequest.BodyPublishers.ofInputStream(
                             () -> new HalfThenWait(blob, restOfTheBody)), blob.length)).build(),
                     HttpResponse.BodyHandlers.ofString());
-            CompletableFuture<HttpResponse<String>> followed = HTTP.sendAsync(
+            HttpResponse<InputStream> following = HTTP.send(
                     HttpRequest.newBuilder(url.resolve("/api/v1/builds/" + id + "/logs"))
                             .header("Authorization", admin).header("Accept", "text/event-stream").build(),
-                    HttpResponse.BodyHandlers.ofString());
+                    HttpResponse.BodyHandlers.ofInputStream());
+            assertThat(following.statusCode()).isEqualTo(200);
+            InputStream stream = following.body();
+            String opening = new String(stream.readNBytes(": build log\n\n".length()), StandardCharsets.UTF_8);
+            assertThat(opening).isEqualTo(": build log\n\n");
+            CompletableFuture<String> rest = CompletableFuture.supplyAsync(() -> {
+                try (stream) {
+                    return new String(stream.readAllBytes(), StandardCharsets.UTF_8);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
             CompletableFuture<HttpResponse<String>> waiting = CompletableFuture.supplyAsync(() -> {
                 try {
-                    return lease(url, workerToken, LEASE_WAIT_SECONDS);
+                    return lease(url, workerToken, "waits", LEASE_WAIT_SECONDS);
                 } catch (Exception e) {
                     throw new IllegalStateException(e);
                 }
             });
-            Thread.sleep(1500); // the three requests reach the registry and wait there
+            awaitWorkersSeen(url, 2); // the waiting lease has reached the registry's queue
 
             replica.process().destroy();
             long stopAsked = System.nanoTime();
@@ -103,10 +116,8 @@ class GracefulShutdownIT {
             Duration stopTook = Duration.ofNanos(System.nanoTime() - stopAsked);
 
             String log = Files.readString(replica.log());
-            HttpResponse<String> stream = followed.get(5, TimeUnit.SECONDS);
-            assertThat(stream.statusCode()).isEqualTo(200);
-            assertThat(stream.body()).as("the stream ends without the build's end: the client resumes later")
-                    .startsWith(": build log").doesNotContain("event: end");
+            assertThat(rest.get(5, TimeUnit.SECONDS)).as("the stream ends without the build's end: the client resumes later")
+                    .doesNotContain("event: end");
             // the lease alone would have held the stop for its whole wait
             assertThat(stopTook).as(log).isLessThan(Duration.ofSeconds(LEASE_WAIT_SECONDS - 10));
         }
@@ -149,11 +160,28 @@ class GracefulShutdownIT {
         }
     }
 
-    private static HttpResponse<String> lease(URI url, String token, int waitSeconds) throws Exception {
+    private static HttpResponse<String> lease(URI url, String token, String worker, int waitSeconds)
+            throws Exception {
         return HTTP.send(HttpRequest.newBuilder(url.resolve("/api/v1/worker/jobs"))
                 .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(
-                        "{\"worker\": \"shutdown-test\", \"waitSeconds\": " + waitSeconds + "}"))
+                        "{\"worker\": \"" + worker + "\", \"waitSeconds\": " + waitSeconds + "}"))
                 .build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** Waits until {@code count} workers have asked for work (a lease counts its worker before it waits). */
+    private static void awaitWorkersSeen(URI url, int count) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        String metrics = "";
+        while (System.nanoTime() < deadline) {
+            metrics = HTTP.send(HttpRequest.newBuilder(url.resolve("/actuator/prometheus")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+            if (metrics.lines().anyMatch(line -> line.equals("stevedore_builds_workers " + count + ".0"))) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("not " + count + " workers seen: " + metrics.lines()
+                .filter(line -> line.startsWith("stevedore_builds_workers")).toList());
     }
 }
