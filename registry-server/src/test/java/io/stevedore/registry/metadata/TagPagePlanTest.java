@@ -40,7 +40,9 @@ class TagPagePlanTest extends AuthRegistryTestSupport {
                     where r.name like ? || '%'""").param(prefix).update();
             jdbc.sql("analyze tags").update();
             jdbc.sql("analyze repositories").update();
-            return jdbc.sql("explain " + TagStore.PAGE).params(prefix + 2, "t003999", 1000)
+            long id = jdbc.sql("select id from repositories where name = ?").param(prefix + 2)
+                    .query(Long.class).single();
+            return jdbc.sql("explain " + TagStore.PAGE).params(id, id, id, "t003999", 1000)
                     .query(String.class).list();
         });
         assertThat(String.join("\n", plan)).doesNotContain("Seq Scan on tags");
