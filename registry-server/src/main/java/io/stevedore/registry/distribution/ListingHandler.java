@@ -3,8 +3,7 @@ package io.stevedore.registry.distribution;
 import io.stevedore.json.Json;
 import io.stevedore.registry.auth.access.ReadableRepositories;
 import io.stevedore.registry.metadata.NamePage;
-import io.stevedore.registry.metadata.RepositoryStore;
-import io.stevedore.registry.metadata.TagStore;
+import io.stevedore.registry.metadata.TagPages;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.net.URLEncoder;
@@ -25,26 +24,18 @@ class ListingHandler {
     /** A larger {@code n} gets this many and a Link to the rest, as the spec allows. */
     private static final int MAX_PAGE = 100_000;
 
-    private final RepositoryStore repositories;
-    private final TagStore tags;
+    private final TagPages tags;
     private final ReadableRepositories readable;
 
-    ListingHandler(RepositoryStore repositories, TagStore tags, ReadableRepositories readable) {
-        this.repositories = repositories;
+    ListingHandler(TagPages tags, ReadableRepositories readable) {
         this.tags = tags;
         this.readable = readable;
     }
 
     void tags(Exchange x) throws IOException {
-        page(x, "/v2/" + x.repository() + "/tags/list", "tags", (last, limit) -> {
-            NamePage page = tags.page(x.repository(), last, limit);
-            // Only an empty page raises the question whether the repository exists at all.
-            if (page.size() == 0 && repositories.find(x.name()).isEmpty()) {
-                throw new RegistryException(ErrorCode.NAME_UNKNOWN, "repository name not known to registry",
-                        Map.of("name", x.repository()));
-            }
-            return page;
-        }, x.repository());
+        page(x, "/v2/" + x.repository() + "/tags/list", "tags", (last, limit) -> tags.page(x.repository(), last, limit)
+                .orElseThrow(() -> new RegistryException(ErrorCode.NAME_UNKNOWN, "repository name not known to registry",
+                        Map.of("name", x.repository()))), x.repository());
     }
 
     /** Only repositories the caller may pull; the filter is in the query, so pages stay full. */

@@ -15,16 +15,18 @@ import org.springframework.stereotype.Component;
 class TagChangeFolding {
     private static final Logger log = LoggerFactory.getLogger(TagChangeFolding.class);
 
-    private final TagStore tags;
+    private final TagPages pages;
 
-    TagChangeFolding(TagStore tags) {
-        this.tags = tags;
+    TagChangeFolding(TagPages pages) {
+        this.pages = pages;
     }
 
     @Scheduled(initialDelayString = "PT1M", fixedDelayString = "PT1M")
     void scheduled() {
         try {
-            log.debug("tag change rows: {} repositories folded plus rows of deleted ones dropped", tags.foldChanges());
+            int folded = pages.foldChanges();
+            int forgotten = pages.forgetDeletedRepositories();
+            log.debug("tag changes: {} repositories folded, {} rows of deleted ones dropped", folded, forgotten);
         } catch (RuntimeException e) {
             log.warn("could not fold the tag change rows: {}", e.toString());
         }

@@ -42,7 +42,7 @@ class TagPagePlanTest extends AuthRegistryTestSupport {
             jdbc.sql("analyze repositories").update();
             long id = jdbc.sql("select id from repositories where name = ?").param(prefix + 2)
                     .query(Long.class).single();
-            return jdbc.sql("explain " + TagStore.PAGE).params(id, id, id, "t003999", 1000)
+            return jdbc.sql("explain " + TagPages.PAGE).params(id, id, id, "t003999", 1000)
                     .query(String.class).list();
         });
         assertThat(String.join("\n", plan)).doesNotContain("Seq Scan on tags");
