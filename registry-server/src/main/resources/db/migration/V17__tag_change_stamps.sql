@@ -18,7 +18,8 @@ create table tag_changes (
     repository_id bigint not null,
     changes       bigint not null check (changes > 0)
 );
-create index tag_changes_by_repository on tag_changes (repository_id) include (changes);
+-- changes in the key: a stamp reads a repository's first rows in this order (metadata.TagPages)
+create index tag_changes_by_repository on tag_changes (repository_id, changes);
 
 -- One row per repository whose tag names the statement changed. A page holds only names, so an
 -- update that repoints a tag (every push of `latest`, an upsert's no-op update) changes nothing;

@@ -30,19 +30,27 @@ public class TagPages {
      * The stamp: the repository's id, its tag change sum, whether that took more than
      * {@link #FOLD_ABOVE} rows, and the database server's start time; no row for an unknown
      * repository. Only the first {@code FOLD_ABOVE + 1} rows are read, so a repository pushed into
-     * faster than its changes are folded costs a bounded probe (its sum is then not used).
+     * faster than its changes are folded costs a bounded probe (its sum is then not used). The
+     * ORDER BY, in the index's key order, leaves the index the only cheap plan: with statistics
+     * that expect many rows per repository, PostgreSQL planned the bare LIMIT as a sequential scan
+     * that stops at the 33rd match, which reads the whole table for a repository with few rows.
      */
     static final String STAMP = """
                 select r.id, coalesce(sum(c.changes), 0), count(*) > %d,
                        (extract(epoch from pg_postmaster_start_time()) * 1e6)::bigint
                 from repositories r
-                left join lateral (select changes from tag_changes where repository_id = r.id limit %d) c on true
+                left join lateral (select changes from tag_changes where repository_id = r.id
+                                   order by changes limit %d) c on true
                 where r.name = ?
                 group by r.id""".formatted(FOLD_ABOVE, FOLD_ABOVE + 1);
 
     /**
      * A page and, in the same snapshot, the stamp it belongs to (and the server's start time):
-     * repository id (three times), last name ("" for the first page), limit.
+     * repository id, repository name, last name ("" for the first page), limit.
+     *
+     * <p>The repository id of the page comes from a scalar subquery, not a join, so the plan walks
+     * the (repository_id, name) key in order and stops after {@code limit} rows; a join made
+     * PostgreSQL sort every later tag.
      *
      * <p>PostgreSQL writes the page as one JSON array (its aggregate reads the sorted subquery in
      * order, and one row instead of one per tag halved the server's CPU per page). An ORDER BY
@@ -54,11 +62,12 @@ public class TagPages {
      */
     static final String PAGE = """
                 select coalesce(json_agg(p.name), '[]')::text, count(*), max(p.name),
-                       (select t.name from tags t where t.repository_id = ? and t.name > max(p.name)
+                       (select t.name from tags t where t.repository_id = min(p.repository_id) and t.name > max(p.name)
                         order by t.name limit 1) is not null,
                        (select coalesce(sum(changes), 0) from tag_changes where repository_id = ?),
                        (extract(epoch from pg_postmaster_start_time()) * 1e6)::bigint
-                from (select t.name from tags t where t.repository_id = ? and t.name > ?
+                from (select t.repository_id, t.name from tags t
+                      where t.repository_id = (select id from repositories where name = ?) and t.name > ?
                       order by t.name limit ?) p""";
 
     private record Stamp(long repositoryId, long sum, boolean crowded, long databaseStart) {
@@ -98,7 +107,7 @@ public class TagPages {
                 return Optional.of(cached);
             }
         }
-        StampedPage read = jdbc.sql(PAGE).params(id, id, id, after, limit)
+        StampedPage read = jdbc.sql(PAGE).params(id, repository, after, limit)
                 .query((rs, n) -> new StampedPage(
                         new NamePage(rs.getString(1), rs.getInt(2), rs.getString(3), rs.getBoolean(4)),
                         rs.getLong(5), rs.getLong(6)))
