@@ -46,11 +46,12 @@ public class TagPages {
 
     /**
      * A page and, in the same snapshot, the stamp it belongs to (and the server's start time):
-     * repository id, repository name, last name ("" for the first page), limit.
+     * repository id (twice), last name ("" for the first page), limit.
      *
-     * <p>The repository id of the page comes from a scalar subquery, not a join, so the plan walks
-     * the (repository_id, name) key in order and stops after {@code limit} rows; a join made
-     * PostgreSQL sort every later tag.
+     * <p>The page's repository id comes from a scalar subquery, not a join, so the plan walks the
+     * (repository_id, name) key in order and stops after {@code limit} rows; a join made
+     * PostgreSQL sort every later tag. A repository deleted since its stamp was read gives an empty
+     * page.
      *
      * <p>PostgreSQL writes the page as one JSON array (its aggregate reads the sorted subquery in
      * order, and one row instead of one per tag halved the server's CPU per page). An ORDER BY
@@ -67,7 +68,7 @@ public class TagPages {
                        (select coalesce(sum(changes), 0) from tag_changes where repository_id = ?),
                        (extract(epoch from pg_postmaster_start_time()) * 1e6)::bigint
                 from (select t.repository_id, t.name from tags t
-                      where t.repository_id = (select id from repositories where name = ?) and t.name > ?
+                      where t.repository_id = (select id from repositories where id = ?) and t.name > ?
                       order by t.name limit ?) p""";
 
     private record Stamp(long repositoryId, long sum, boolean crowded, long databaseStart) {
@@ -107,7 +108,7 @@ public class TagPages {
                 return Optional.of(cached);
             }
         }
-        StampedPage read = jdbc.sql(PAGE).params(id, repository, after, limit)
+        StampedPage read = jdbc.sql(PAGE).params(id, id, after, limit)
                 .query((rs, n) -> new StampedPage(
                         new NamePage(rs.getString(1), rs.getInt(2), rs.getString(3), rs.getBoolean(4)),
                         rs.getLong(5), rs.getLong(6)))

@@ -50,7 +50,7 @@ class TagPagePlanTest extends AuthRegistryTestSupport {
             long id = jdbc.sql("select id from repositories where name = ?").param(prefix + 2)
                     .query(Long.class).single();
             List<String> lines = new ArrayList<>(jdbc.sql("explain " + TagPages.PAGE)
-                    .params(id, prefix + 2, "t003999", 1000).query(String.class).list());
+                    .params(id, id, "t003999", 1000).query(String.class).list());
             lines.addAll(jdbc.sql("explain " + TagPages.STAMP).param(prefix + 2).query(String.class).list());
             return lines;
         });
