@@ -33,9 +33,11 @@ class ListingHandler {
     }
 
     void tags(Exchange x) throws IOException {
-        page(x, "/v2/" + x.repository() + "/tags/list", "tags", (last, limit) -> tags.page(x.repository(), last, limit)
-                .orElseThrow(() -> new RegistryException(ErrorCode.NAME_UNKNOWN, "repository name not known to registry",
-                        Map.of("name", x.repository()))), x.repository());
+        page(x, "/v2/" + x.repository() + "/tags/list", "tags",
+                (last, limit) -> tags.page(x.repository(), last, limit).orElseThrow(() -> new RegistryException(
+                        ErrorCode.NAME_UNKNOWN, "repository name not known to registry",
+                        Map.of("name", x.repository()))),
+                x.repository());
     }
 
     /** Only repositories the caller may pull; the filter is in the query, so pages stay full. */
