@@ -18,7 +18,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -132,19 +131,13 @@ final class BuildDaemon {
         try (client) {
             DataInputStream in = new DataInputStream(new java.io.BufferedInputStream(Channels.newInputStream(client)));
             DataOutputStream out = new DataOutputStream(new java.io.BufferedOutputStream(Channels.newOutputStream(client)));
-            if (in.readInt() != Frames.VERSION) {
+            Frames.Request request = Frames.readRequest(in);
+            if (request == null) {
                 return;
             }
-            Path cwd = Path.of(Frames.readString(in));
-            String[] args = new String[in.readInt()];
-            for (int i = 0; i < args.length; i++) {
-                args[i] = Frames.readString(in);
-            }
-            int envCount = in.readInt();
-            Map<String, String> env = new HashMap<>();
-            for (int i = 0; i < envCount; i++) {
-                env.put(Frames.readString(in), Frames.readString(in));
-            }
+            Path cwd = request.cwd();
+            String[] args = request.args();
+            Map<String, String> env = request.environment();
             if (args.length > 0 && args[0].equals(STOP)) {
                 exit(out, 0);
                 System.out.println(Instant.now() + " build daemon exits: stop requested");

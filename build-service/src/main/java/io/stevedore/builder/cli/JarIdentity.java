@@ -14,14 +14,23 @@ record JarIdentity(Path jar, String tag) {
             Path location = classPath.endsWith(".jar") && !classPath.contains(java.io.File.pathSeparator)
                     ? Path.of(classPath).toAbsolutePath()
                     : Path.of(JarIdentity.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-            if (!location.toString().endsWith(".jar") || !Files.isRegularFile(location)) {
+            return location.toString().endsWith(".jar") ? of(location) : null;
+        } catch (RuntimeException | java.net.URISyntaxException e) {
+            return null;
+        }
+    }
+
+    /** The identity of {@code jar}, or null when it is no regular file. The native client computes the same tag. */
+    static JarIdentity of(Path jar) {
+        try {
+            if (!Files.isRegularFile(jar)) {
                 return null;
             }
             // String.concat, not `+`: the first `+` of a JVM bootstraps StringConcatFactory (~10 ms of the client's start)
-            String tag = Long.toString(Files.size(location)).concat("-")
-                    .concat(Long.toString(Files.getLastModifiedTime(location).toMillis()));
-            return new JarIdentity(location, tag);
-        } catch (IOException | RuntimeException | java.net.URISyntaxException e) {
+            String tag = Long.toString(Files.size(jar)).concat("-")
+                    .concat(Long.toString(Files.getLastModifiedTime(jar).toMillis()));
+            return new JarIdentity(jar, tag);
+        } catch (IOException | RuntimeException e) {
             return null;
         }
     }

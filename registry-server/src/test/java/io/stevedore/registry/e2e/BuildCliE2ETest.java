@@ -23,6 +23,9 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class BuildCliE2ETest extends RegistryTestSupport {
     private static final Path JAR = Path.of("..", "build-service", "target", "build-service.jar");
+    /** Built beside the jar where a C compiler is (build-service's native-client profile). */
+    private static final Path NATIVE_CLIENT = Path.of("..", "build-service", "target", "stevedore-build");
+    private static final String JAVA = ProcessHandle.current().info().command().orElse("java");
 
     @TempDir
     static Path shared;
@@ -46,11 +49,14 @@ class BuildCliE2ETest extends RegistryTestSupport {
     }
 
     private Processes.Result cli(List<String> extraEnv, String... args) throws IOException {
+        return run(List.of(JAVA, "-jar", JAR.toAbsolutePath().toString()), extraEnv, args);
+    }
+
+    private Processes.Result run(List<String> program, List<String> extraEnv, String... args) throws IOException {
         Path dockerConfig = Files.createDirectories(shared.resolve("docker-config"));
         Files.writeString(dockerConfig.resolve("config.json"), "{\"auths\":{\"" + registryHost() + "\":{\"auth\":\""
                 + Base64.getEncoder().encodeToString("nobody:unused".getBytes(StandardCharsets.UTF_8)) + "\"}}}");
-        List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
-                "-jar", JAR.toAbsolutePath().toString()));
+        List<String> command = new ArrayList<>(program);
         command.addAll(List.of(args));
         List<String> withEnv = new ArrayList<>(List.of("env", "DOCKER_CONFIG=" + dockerConfig,
                 "STEVEDORE_BUILD_DIR=" + shared.resolve("work"), "STEVEDORE_BUILD_DAEMON_IDLE=120"));
@@ -97,15 +103,7 @@ class BuildCliE2ETest extends RegistryTestSupport {
                 context.toString());
         assertThat(first.succeeded()).as(first.describe()).isTrue();
         Path work = shared.resolve("work");
-        Path socket = null;
-        for (int i = 0; i < 600 && socket == null; i++) {
-            try (var files = Files.list(work)) {
-                socket = files.filter(p -> p.getFileName().toString().endsWith(".sock")).findFirst().orElse(null);
-            }
-            if (socket == null) {
-                Thread.sleep(100);
-            }
-        }
+        Path socket = awaitDaemonSocket(work);
         assertThat(socket).as("the first build started a daemon").isNotNull();
         Files.writeString(context.resolve("Dockerfile"), Files.readString(context.resolve("Dockerfile")) + "RUN echo second\n");
         Processes.Result second = cli(env, "build", "-t", reference, "--build-arg", "WHO", "--secret", "id=token,env=BUILD_TOKEN",
@@ -119,7 +117,69 @@ class BuildCliE2ETest extends RegistryTestSupport {
         assertThat(image.file("token-length").text().trim()).isEqualTo("10");
         assertThat(second.out().trim()).isEqualTo(RegistryHttp.manifest(registryUrl(), repository, "1").dockerContentDigest());
 
-        Processes.Result stop = cli(List.of(), "daemon", "stop");
+        assertStops(cli(List.of(), "daemon", "stop"), socket);
+    }
+
+    @Test
+    void theNativeClientStartsTheDaemonThroughTheJarAndHandsItLaterBuilds() throws Exception {
+        assumeTrue(Files.isExecutable(NATIVE_CLIENT),
+                NATIVE_CLIENT.toAbsolutePath() + " is not built (no C compiler when build-service was packaged); skipping");
+        Files.writeString(context.resolve("Dockerfile"), """
+                FROM %s:amd64
+                ARG WHO
+                RUN --mount=type=secret,id=token cat /run/secrets/token | wc -c > /token-length && echo "$WHO" > /who
+                """.formatted(base));
+        String reference = registryHost() + "/builds/cli-native-" + RegistryHttp.randomSuffix() + ":1";
+        Path work = shared.resolve("native-work");   // a daemon of its own
+        List<String> common = List.of("WHO=from-native-client", "BUILD_TOKEN=0123456789ab", "STEVEDORE_BUILD_DIR=" + work);
+        List<String> env = new ArrayList<>(common);
+        env.add("JAVA_HOME=" + Path.of(JAVA).getParent().getParent());
+        // no `java` to fall back to: a build that passes with these went through the daemon
+        List<String> daemonOnly = new ArrayList<>(common);
+        daemonOnly.add("JAVA_HOME=" + shared.resolve("no-jdk-here"));
+        List<String> client = List.of(NATIVE_CLIENT.toAbsolutePath().toString());
+        Processes.Result first = run(client, env, "build", "-t", reference, "--build-arg", "WHO",
+                "--secret", "id=token,env=BUILD_TOKEN", context.toString());
+        assertThat(first.succeeded()).as(first.describe()).isTrue();
+        Path socket = awaitDaemonSocket(work);
+        assertThat(socket).as("the first build, run by the jar, started a daemon").isNotNull();
+        Path daemonLog = socket.resolveSibling(socket.getFileName() + ".log");
+        assertThat(Files.readString(daemonLog)).doesNotContain("build in");
+
+        Files.writeString(context.resolve("Dockerfile"), Files.readString(context.resolve("Dockerfile")) + "RUN echo second\n");
+        Processes.Result second = run(client, daemonOnly, "build", "-t", reference, "--build-arg", "WHO",
+                "--secret", "id=token,env=BUILD_TOKEN", "--progress", "plain", context.toString());
+        assertThat(second.succeeded()).as(second.describe()).isTrue();
+        assertThat(second.stderr()).contains("CACHED", "second");
+        assertThat(Files.readString(daemonLog)).as("the second build ran in the daemon").contains("build in");
+        String repository = reference.substring(registryHost().length() + 1, reference.lastIndexOf(':'));
+        assertThat(second.out().trim()).isEqualTo(RegistryHttp.manifest(registryUrl(), repository, "1").dockerContentDigest());
+        BuiltImages.Image image = BuiltImages.read(registryUrl(), repository, "1", "amd64");
+        assertThat(image.file("who").text()).isEqualTo("from-native-client\n");
+        assertThat(image.file("token-length").text().trim()).isEqualTo("12");
+
+        Processes.Result broken = run(client, daemonOnly, "build", "--frobnicate", context.toString());
+        assertThat(broken.exitCode()).as(broken.describe()).isEqualTo(2);
+        assertThat(broken.stderr()).contains("unknown option --frobnicate");
+
+        assertStops(run(client, env, "daemon", "stop"), socket);
+    }
+
+    /** The socket a build started in the background, in {@code work}; null after a minute without one. */
+    private static Path awaitDaemonSocket(Path work) throws IOException, InterruptedException {
+        for (int i = 0; i < 600; i++) {
+            try (var files = Files.list(work)) {
+                Path socket = files.filter(p -> p.getFileName().toString().endsWith(".sock")).findFirst().orElse(null);
+                if (socket != null) {
+                    return socket;
+                }
+            }
+            Thread.sleep(100);
+        }
+        return null;
+    }
+
+    private static void assertStops(Processes.Result stop, Path socket) throws InterruptedException {
         assertThat(stop.succeeded()).as(stop.describe()).isTrue();
         for (int i = 0; i < 100 && Files.exists(socket); i++) {
             Thread.sleep(100);
