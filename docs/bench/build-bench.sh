@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Build benchmark: the same Dockerfiles (build-sets.sh) built cold, warm and after a one-file edit,
 # push included, by BuildKit (DOCKER_BUILDKIT=1 with Debian's docker CLI against dockerd) or by
-# Stevedore's CLI (java -jar build-service.jar build; its daemon, like dockerd, stays up).
+# Stevedore's CLI (java -jar build-service.jar build, or the native client stevedore-build beside
+# the jar; its daemon, like dockerd, stays up).
 # Usage (from the repository root):
 #   build-bench.sh registry          start the packaged registry on 127.0.0.1:5000 (auth off) and
 #                                    push the base image (busybox with every applet, one layer)
 #   build-bench.sh sets              write the Dockerfiles (build-sets.sh) into SETS_DIR
-#   build-bench.sh TOOL RUNID [sets] one round of one tool (buildkit|stevedore)
-#   build-bench.sh compare ROUNDS    ROUNDS rounds of both tools, alternating which goes first,
+#   build-bench.sh TOOL RUNID [sets] one round of one tool: buildkit, stevedore (java -jar) or
+#                                    native (build-service/target/stevedore-build)
+#   build-bench.sh compare ROUNDS    ROUNDS rounds of the three, rotating which goes first,
 #                                    then Stevedore's first start (no daemon running yet)
 #   build-bench.sh first-start RUNID Stevedore with its daemon stopped: a cold and a warm build of small
 # Env: JAR (build-service.jar), SETS_DIR (from build-sets.sh), SD_WORK (Stevedore work dir).
@@ -19,6 +21,8 @@ set -uo pipefail
 JAVA=${JAVA:-/usr/lib/jvm/temurin-25-jdk-amd64/bin/java}
 JAR=${JAR:-build-service/target/build-service.jar}
 JOPTS=${JOPTS:-}
+NATIVE=${NATIVE:-$(dirname "$JAR")/stevedore-build}
+JAVA_HOME_DIR=$(dirname "$(dirname "$JAVA")")
 REG=${REG:-127.0.0.1:5000}
 BENCH=${BENCH_DIR:-/tmp/bbench}
 SRC=${SETS_DIR:-$BENCH/sets}
@@ -66,8 +70,13 @@ round() {
       mkdir -p "$STEVEDORE_BUILD_DIR"
       rm -rf "$STEVEDORE_BUILD_DIR"/layers "$STEVEDORE_BUILD_DIR"/blobs "$STEVEDORE_BUILD_DIR"/cache \
         "$STEVEDORE_BUILD_DIR"/cache-mounts "$STEVEDORE_BUILD_DIR"/tmp "$STEVEDORE_BUILD_DIR"/context-hashes
-      # shellcheck disable=SC2086
-      cmd() { "$JAVA" $JOPTS -jar "$JAR" build $args -t "$tag" --progress quiet "$ctx" >/dev/null; }
+      if [ "$tool" = native ]; then
+        # shellcheck disable=SC2086
+        cmd() { JAVA_HOME=$JAVA_HOME_DIR STEVEDORE_BUILD_JAR=$JAR "$NATIVE" build $args -t "$tag" --progress quiet "$ctx" >/dev/null; }
+      else
+        # shellcheck disable=SC2086
+        cmd() { "$JAVA" $JOPTS -jar "$JAR" build $args -t "$tag" --progress quiet "$ctx" >/dev/null; }
+      fi
     fi
     sync
     for phase in cold warm edit; do
@@ -101,7 +110,11 @@ case $1 in
   sets) BASE=$REG/bench/base:1 "$HERE/build-sets.sh" "$SRC" ;;
   compare)
     for r in $(seq 1 "$2"); do
-      if [ $((r % 2)) = 1 ]; then order="buildkit stevedore"; else order="stevedore buildkit"; fi
+      case $((r % 3)) in
+        1) order="buildkit stevedore native" ;;
+        2) order="native buildkit stevedore" ;;
+        0) order="stevedore native buildkit" ;;
+      esac
       for tool in $order; do round "$tool" "r$r-$(date +%s)"; done
     done
     first_start "fs-$(date +%s)" ;;
