@@ -76,7 +76,11 @@ final class DaemonClient {
         try {
             channel = SocketChannel.open(StandardProtocolFamily.UNIX);
             channel.connect(UnixDomainSocketAddress.of(socket));
-        } catch (IOException e) {
+            if (!ofThisUser(channel)) {
+                channel.close();
+                return Optional.empty();
+            }
+        } catch (IOException | UnsupportedOperationException e) {
             return Optional.empty();   // a stale socket file of a daemon that has gone
         }
         try (channel) {
@@ -111,6 +115,16 @@ final class DaemonClient {
             System.err.println("error: lost the build daemon: " + e.getMessage());
             return Optional.of(1);
         }
+    }
+
+    /**
+     * The request carries this user's environment, secrets included: only to a daemon running as
+     * the same user (a shared work dir could hold another user's socket under the same name).
+     * /proc/self is owned by this process's effective user; principals compare by uid.
+     */
+    private static boolean ofThisUser(SocketChannel channel) throws IOException {
+        return channel.getOption(jdk.net.ExtendedSocketOptions.SO_PEERCRED).user()
+                .equals(Files.getOwner(Path.of("/proc/self")));
     }
 
     /** The command that starts a daemon (run {@link Detached}). */

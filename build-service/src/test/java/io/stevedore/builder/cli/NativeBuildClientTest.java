@@ -308,6 +308,16 @@ class NativeBuildClientTest {
     }
 
     @Test
+    void nothingIsSentToADaemonOfAnotherUser() throws Exception {
+        Path socket = socketFor(environment());
+        try (AnotherUsersDaemon other = AnotherUsersDaemon.listen(dir, socket)) {
+            Run run = run(environment(), "build", ".");
+            assertThat(run.out()).as(run.err()).isEqualTo(javaCall("build", "."));
+            assertThat(other.receivedAnything()).isFalse();
+        }
+    }
+
+    @Test
     void aMissingJarIsAClearError() throws Exception {
         Map<String, String> env = environment();
         env.put("STEVEDORE_BUILD_JAR", dir.resolve("nowhere.jar").toString());
