@@ -318,6 +318,23 @@ class NativeBuildClientTest {
     }
 
     @Test
+    void theJarIsFoundBesideTheProgramThroughASymlinkOnThePath() throws Exception {
+        Path installed = Files.createDirectories(dir.resolve("opt/stevedore"));
+        Files.copy(client, installed.resolve("stevedore-build"), java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+        Files.copy(jar, installed.resolve("build-service.jar"));
+        Path bin = Files.createDirectories(dir.resolve("bin"));
+        Files.createSymbolicLink(bin.resolve("stevedore-build"), installed.resolve("stevedore-build"));
+        Map<String, String> env = environment();
+        env.remove("STEVEDORE_BUILD_JAR");
+        env.put("PATH", bin + ":/usr/bin:/bin");
+        ProcessBuilder builder = new ProcessBuilder("/bin/sh", "-c", "exec stevedore-build worker").directory(cwd.toFile());
+        builder.environment().clear();
+        builder.environment().putAll(env);
+        Run run = finish(builder.start());
+        assertThat(run.out()).as(run.err()).isEqualTo("java <-jar> <" + installed.resolve("build-service.jar") + "> <worker>\n");
+    }
+
+    @Test
     void aMissingJarIsAClearError() throws Exception {
         Map<String, String> env = environment();
         env.put("STEVEDORE_BUILD_JAR", dir.resolve("nowhere.jar").toString());
