@@ -41,8 +41,8 @@ final class BuildDaemon {
         this.idle = idle;
     }
 
-    /** Starts a daemon for {@code socket} unless one is already starting; never waits for it. */
-    static void startInBackground(Path socket, JarIdentity jar) {
+    /** Starts a daemon for {@code socket} unless one is already starting; never waits for it. Null when none was started here. */
+    static Process startInBackground(Path socket, JarIdentity jar) {
         Path starting = socket.resolveSibling(socket.getFileName() + ".starting");
         try {
             Files.createDirectories(socket.getParent());
@@ -50,19 +50,19 @@ final class BuildDaemon {
                 Files.createFile(starting);
             } catch (FileAlreadyExistsException e) {
                 if (Files.getLastModifiedTime(starting).toInstant().isAfter(Instant.now().minusSeconds(60))) {
-                    return;   // another client is starting it
+                    return null;   // another client is starting it
                 }
                 Files.setLastModifiedTime(starting, FileTime.from(Instant.now()));
             }
             String java = ProcessHandle.current().info().command().orElse(null);
             if (java == null) {
-                return;
+                return null;
             }
             Path log = socket.resolveSibling(socket.getFileName() + ".log");
-            Detached.start(DaemonClient.daemonCommand(socket, jar, java, FastStart.cacheFile(jar)),
+            return Detached.start(DaemonClient.daemonCommand(socket, jar, java, FastStart.cacheFile(jar)),
                     ProcessBuilder.Redirect.appendTo(log.toFile()));
         } catch (IOException | RuntimeException e) {
-            // no daemon this time: builds still run in process
+            return null;   // no daemon this time: builds still run in process
         }
     }
 

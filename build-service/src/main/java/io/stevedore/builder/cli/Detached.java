@@ -12,13 +12,14 @@ import java.util.List;
 final class Detached {
     private Detached() {}
 
-    static void start(List<String> command, ProcessBuilder.Redirect output) throws IOException {
+    /** The process started: the command itself (setsid execs it when the caller leads no process group). */
+    static Process start(List<String> command, ProcessBuilder.Redirect output) throws IOException {
         List<String> full = new ArrayList<>();
         if (new File("/usr/bin/setsid").canExecute()) {
             full.add("/usr/bin/setsid");
         }
         full.addAll(command);
-        new ProcessBuilder(full)
+        return new ProcessBuilder(full)
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                 .redirectOutput(output)
                 .redirectErrorStream(true)
