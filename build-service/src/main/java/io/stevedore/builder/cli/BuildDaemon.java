@@ -82,6 +82,12 @@ final class BuildDaemon {
     private int run() {
         try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
             Files.createDirectories(socket.getParent());
+            if (answers(socket)) {
+                // two clients started a daemon at once: taking the socket over would end the other's builds
+                Files.deleteIfExists(socket.resolveSibling(socket.getFileName() + ".starting"));
+                System.out.println(Instant.now() + " build daemon not started: another one listens on " + socket);
+                return 0;
+            }
             Files.deleteIfExists(socket);
             server.bind(UnixDomainSocketAddress.of(socket));
             Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-------"));
@@ -104,6 +110,15 @@ final class BuildDaemon {
         }
     }
 
+    private static boolean answers(Path socket) {
+        try (SocketChannel probe = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            probe.connect(UnixDomainSocketAddress.of(socket));
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     private void watch(Object identity) {
         while (true) {
             try {
@@ -112,7 +127,8 @@ final class BuildDaemon {
                         ? Files.readAttributes(socket, java.nio.file.attribute.BasicFileAttributes.class).fileKey() : null;
                 boolean replaced = current == null || !current.equals(identity);
                 boolean quiet = active.get() == 0 && Instant.now().isAfter(lastActivity.plus(idle));
-                if (replaced || quiet) {
+                // a replaced socket reaches no new client: the builds running here still finish
+                if (replaced && active.get() == 0 || quiet) {
                     if (!replaced) {
                         Files.deleteIfExists(socket);
                     }
@@ -129,6 +145,10 @@ final class BuildDaemon {
 
     private void handle(SocketChannel client) {
         try (client) {
+            if (!SameUser.at(client)) {   // the socket's mode 0600 is set just after bind
+                System.out.println(Instant.now() + " refused a client of another user");
+                return;
+            }
             DataInputStream in = new DataInputStream(new java.io.BufferedInputStream(Channels.newInputStream(client)));
             DataOutputStream out = new DataOutputStream(new java.io.BufferedOutputStream(Channels.newOutputStream(client)));
             Frames.Request request = Frames.readRequest(in);

@@ -19,15 +19,22 @@ import java.util.Optional;
  * The thin side of `build`: hands the command to this user's build daemon over a Unix socket and
  * relays its output, so a warm rebuild costs one small JVM start instead of a full one (the
  * daemon keeps HTTP connections, JIT-compiled code and parsed state between builds, as Gradle's
- * daemon and BuildKit's do). Uses only java.base classes, and no string `+` or lambdas on the way
- * to the socket, whose first use in a JVM costs a bootstrap each.
+ * daemon and BuildKit's do). Loads few classes (java.base, and jdk.net for the peer's uid), and
+ * uses no string `+` or lambdas on the way to the socket, whose first use in a JVM costs a
+ * bootstrap each.
  *
- * <p>When no daemon answers, the build runs in this process and a daemon is started in the
- * background for the next one. {@code STEVEDORE_BUILD_DAEMON=off} keeps everything in process.
+ * <p>When no daemon answers, this client starts one. Once the jar's AOT cache exists, it waits
+ * for the daemon and hands it the build; otherwise the build runs in this process and the daemon
+ * serves the next one. A socket of another user's daemon is never used nor replaced: the build
+ * runs here. {@code STEVEDORE_BUILD_DAEMON=off} keeps everything in process.
  */
 final class DaemonClient {
     /** How long a client waits for the daemon it started to listen before it builds in process. */
     static final long DAEMON_START_WAIT_MILLIS = 10_000;
+    /** What {@link #deliver} returns when no daemon listens on the socket: nothing was sent. */
+    static final int NOT_LISTENING = -1;
+    /** What {@link #deliver} returns when the listener is not this user's (or that cannot be told): nothing was sent. */
+    static final int NOT_THIS_USERS = -2;
 
     private DaemonClient() {}
 
@@ -44,40 +51,47 @@ final class DaemonClient {
         if (socket == null) {
             return Optional.empty();
         }
-        Optional<Integer> status = send(socket, args, env);
-        if (status.isEmpty()) {
+        int status = deliver(socket, args, env);
+        if (status == NOT_LISTENING) {
             Process daemon = BuildDaemon.startInBackground(socket, jar);
-            Path cache = FastStart.cacheFile(jar);
-            if (daemon != null && cache != null && Files.exists(cache)) {
-                status = sendWhenListening(socket, args, env, daemon);
+            if (daemon != null && startsFromAotCache(jar, env)) {
+                status = deliverWhenListening(socket, args, env, daemon);
             }
         }
-        return status;
+        return status >= 0 ? Optional.of(status) : Optional.empty();
+    }
+
+    /** The daemon then maps its classes from the cache and listens within ~0.3 s here. */
+    private static boolean startsFromAotCache(JarIdentity jar, Map<String, String> env) {
+        Path cache = FastStart.cacheFile(jar);
+        return !"off".equals(env.get("STEVEDORE_BUILD_AOT")) && cache != null && Files.exists(cache);
     }
 
     /**
      * Waits for the daemon this client just started and hands it the build. With the AOT cache the
      * daemon listens within ~0.3 s here, and the build is faster there than in a second JVM of this
      * client's that would compete with the daemon's start for the same cores: a first build after
-     * the daemon idled out took 0.75 s instead of 1.3 s (docs/benchmarks.md). Without the cache
-     * (the first run of a jar records it) the build runs here, as before. Empty when the daemon
-     * died or did not listen within {@link #DAEMON_START_WAIT_MILLIS}: the build then runs here.
+     * the daemon idled out took 1.25-1.30 s instead of 1.80-1.94 s (docs/benchmarks.md). Without
+     * the cache (the first run of a jar records it) the build runs here, as before. Gives up when
+     * the daemon died (after one more try: another client's daemon may have won the socket) or did
+     * not listen within {@link #DAEMON_START_WAIT_MILLIS}: the build then runs here.
      */
-    private static Optional<Integer> sendWhenListening(Path socket, String[] args, Map<String, String> env, Process daemon) {
+    private static int deliverWhenListening(Path socket, String[] args, Map<String, String> env, Process daemon) {
         long deadline = System.nanoTime() + DAEMON_START_WAIT_MILLIS * 1_000_000L;
-        while (daemon.isAlive() && System.nanoTime() < deadline) {
-            Optional<Integer> status = send(socket, args, env);
-            if (status.isPresent()) {
+        while (System.nanoTime() < deadline) {
+            boolean alive = daemon.isAlive();
+            int status = deliver(socket, args, env);
+            if (status != NOT_LISTENING || !alive) {
                 return status;
             }
             try {
                 Thread.sleep(10);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                return Optional.empty();
+                return 130;   // as a build interrupted by Ctrl-C ends
             }
         }
-        return Optional.empty();
+        return NOT_LISTENING;
     }
 
     /** Sockets live in the work directory, one per jar version; Unix socket paths must stay short. */
@@ -99,21 +113,32 @@ final class DaemonClient {
         return BuildOptions.defaultWorkDir(env, cwd);
     }
 
-    /** Sends the request; empty when no daemon listens (nothing was run). */
+    /** Sends the request; empty when no daemon of this user listens (nothing was run). */
     static Optional<Integer> send(Path socket, String[] args, Map<String, String> env) {
+        int status = deliver(socket, args, env);
+        return status >= 0 ? Optional.of(status) : Optional.empty();
+    }
+
+    /** Sends the request and relays the answer: the build's exit status, {@link #NOT_LISTENING} or {@link #NOT_THIS_USERS}. */
+    static int deliver(Path socket, String[] args, Map<String, String> env) {
         if (!Files.exists(socket)) {
-            return Optional.empty();
+            return NOT_LISTENING;
         }
         SocketChannel channel;
         try {
             channel = SocketChannel.open(StandardProtocolFamily.UNIX);
+        } catch (IOException e) {
+            return NOT_LISTENING;
+        }
+        try {
             channel.connect(UnixDomainSocketAddress.of(socket));
-            if (!ofThisUser(channel)) {
-                channel.close();
-                return Optional.empty();
-            }
-        } catch (IOException | UnsupportedOperationException e) {
-            return Optional.empty();   // a stale socket file of a daemon that has gone
+        } catch (IOException e) {
+            closeQuietly(channel);
+            return NOT_LISTENING;   // a stale socket file of a daemon that has gone
+        }
+        if (!SameUser.at(channel)) {
+            closeQuietly(channel);
+            return NOT_THIS_USERS;
         }
         try (channel) {
             DataOutputStream out = new DataOutputStream(new java.io.BufferedOutputStream(Channels.newOutputStream(channel)));
@@ -133,7 +158,7 @@ final class DaemonClient {
             while (true) {
                 byte type = in.readByte();
                 if (type == Frames.EXIT) {
-                    return Optional.of(in.readInt());
+                    return in.readInt();
                 }
                 int length = in.readInt();
                 byte[] bytes = in.readNBytes(length);
@@ -142,21 +167,19 @@ final class DaemonClient {
             }
         } catch (EOFException e) {
             System.err.println("error: the build daemon stopped during the build (see its log beside " + socket + ")");
-            return Optional.of(1);
+            return 1;
         } catch (IOException e) {
             System.err.println("error: lost the build daemon: " + e.getMessage());
-            return Optional.of(1);
+            return 1;
         }
     }
 
-    /**
-     * The request carries this user's environment, secrets included: only to a daemon running as
-     * the same user (a shared work dir could hold another user's socket under the same name).
-     * /proc/self is owned by this process's effective user; principals compare by uid.
-     */
-    private static boolean ofThisUser(SocketChannel channel) throws IOException {
-        return channel.getOption(jdk.net.ExtendedSocketOptions.SO_PEERCRED).user()
-                .equals(Files.getOwner(Path.of("/proc/self")));
+    private static void closeQuietly(SocketChannel channel) {
+        try {
+            channel.close();
+        } catch (IOException ignored) {
+            // nothing was sent on it
+        }
     }
 
     /** The command that starts a daemon (run {@link Detached}). */

@@ -12,7 +12,10 @@ import java.util.List;
 final class Detached {
     private Detached() {}
 
-    /** The process started: the command itself (setsid execs it when the caller leads no process group). */
+    /**
+     * The process started: the command itself. setsid execs it in place unless setsid leads a
+     * process group, which a process the JDK spawns never does.
+     */
     static Process start(List<String> command, ProcessBuilder.Redirect output) throws IOException {
         List<String> full = new ArrayList<>();
         if (new File("/usr/bin/setsid").canExecute()) {

@@ -14,7 +14,7 @@ class DaemonClientTest {
     @Test
     void nothingIsSentToADaemonOfAnotherUser() throws Exception {
         Path socket = dir.resolve("work").resolve("daemon-1-2.sock");
-        try (AnotherUsersDaemon other = AnotherUsersDaemon.listen(dir, socket)) {
+        try (AnotherUser other = AnotherUser.listen(dir, socket)) {
             assertThat(DaemonClient.send(socket, new String[] {"build", "."}, Map.of("TOKEN", "secret")))
                     .as("left to this process, which runs the build itself").isEmpty();
             assertThat(other.receivedAnything()).isFalse();

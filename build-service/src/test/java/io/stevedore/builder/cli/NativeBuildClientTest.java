@@ -310,7 +310,7 @@ class NativeBuildClientTest {
     @Test
     void nothingIsSentToADaemonOfAnotherUser() throws Exception {
         Path socket = socketFor(environment());
-        try (AnotherUsersDaemon other = AnotherUsersDaemon.listen(dir, socket)) {
+        try (AnotherUser other = AnotherUser.listen(dir, socket)) {
             Run run = run(environment(), "build", ".");
             assertThat(run.out()).as(run.err()).isEqualTo(javaCall("build", "."));
             assertThat(other.receivedAnything()).isFalse();
@@ -347,15 +347,7 @@ class NativeBuildClientTest {
 
     @Test
     void theRealDaemonAnswersThroughTheNativeClient() throws Exception {
-        Path socket = socketFor(environment());
-        String java = ProcessHandle.current().info().command().orElseThrow();
-        Process daemon = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), Main.class.getName(),
-                "daemon", socket.toString()).redirectErrorStream(true).redirectOutput(dir.resolve("daemon.log").toFile()).start();
-        try {
-            for (int i = 0; i < 300 && !Files.exists(socket); i++) {
-                Thread.sleep(100);
-            }
-            assertThat(socket).as("the daemon listens").exists();
+        try (TestDaemon daemon = TestDaemon.listening(socketFor(environment()), dir.resolve("daemon.log"))) {
             Run help = run(environment(), "build", "--help");
             assertThat(help.status()).as(help.err()).isZero();
             assertThat(help.out()).startsWith(BuildCommand.USAGE.substring(0, 40)).doesNotContain("java <-jar>");
@@ -364,10 +356,7 @@ class NativeBuildClientTest {
             assertThat(usage.status()).isEqualTo(2);
             assertThat(usage.out()).isEmpty();
             assertThat(usage.err()).contains("unknown option --frobnicate");
-            assertThat(Files.readString(dir.resolve("daemon.log"))).contains("build in " + cwd.toRealPath());
-        } finally {
-            daemon.destroy();
-            daemon.waitFor(30, TimeUnit.SECONDS);
+            assertThat(daemon.log()).contains("build in " + cwd.toRealPath());
         }
     }
 }
