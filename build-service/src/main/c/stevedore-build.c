@@ -251,10 +251,10 @@ int main(int argc, char **argv) {
         run_java(jar, argc, argv);
     }
     /* JarIdentity's tag: the jar's size and modification time in milliseconds */
-    char tag[64];
-    snprintf(tag, sizeof tag, "/daemon-%lld-%lld.sock", (long long) jar_status.st_size,
+    char socket_name[64];
+    snprintf(socket_name, sizeof socket_name, "/daemon-%lld-%lld.sock", (long long) jar_status.st_size,
              (long long) jar_status.st_mtim.tv_sec * 1000 + jar_status.st_mtim.tv_nsec / 1000000);
-    char *socket_path = joined(work_dir(jar, argc, argv, cwd), tag, "");
+    char *socket_path = joined(work_dir(jar, argc, argv, cwd), socket_name, "");
     struct sockaddr_un address = {.sun_family = AF_UNIX};
     if (strlen(socket_path) >= SOCKET_PATH_LIMIT) {
         run_java(jar, argc, argv);

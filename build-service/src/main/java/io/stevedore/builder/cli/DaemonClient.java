@@ -142,18 +142,7 @@ final class DaemonClient {
         }
         try (channel) {
             DataOutputStream out = new DataOutputStream(new java.io.BufferedOutputStream(Channels.newOutputStream(channel)));
-            out.writeInt(Frames.VERSION);
-            Frames.writeString(out, Path.of("").toAbsolutePath().toString());
-            out.writeInt(args.length);
-            for (String arg : args) {
-                Frames.writeString(out, arg);
-            }
-            out.writeInt(env.size());
-            for (Map.Entry<String, String> entry : env.entrySet()) {
-                Frames.writeString(out, entry.getKey());
-                Frames.writeString(out, entry.getValue());
-            }
-            out.flush();
+            Frames.writeRequest(out, Path.of("").toAbsolutePath(), args, env);
             DataInputStream in = new DataInputStream(new java.io.BufferedInputStream(Channels.newInputStream(channel)));
             while (true) {
                 byte type = in.readByte();

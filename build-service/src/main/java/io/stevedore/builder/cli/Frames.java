@@ -46,6 +46,23 @@ final class Frames {
         return new Request(cwd, args, environment);
     }
 
+    /** The request as {@link #readRequest} reads it, flushed. */
+    static void writeRequest(DataOutputStream out, Path cwd, String[] args, Map<String, String> environment)
+            throws IOException {
+        out.writeInt(VERSION);
+        writeString(out, cwd.toString());
+        out.writeInt(args.length);
+        for (String arg : args) {
+            writeString(out, arg);
+        }
+        out.writeInt(environment.size());
+        for (Map.Entry<String, String> entry : environment.entrySet()) {
+            writeString(out, entry.getKey());
+            writeString(out, entry.getValue());
+        }
+        out.flush();
+    }
+
     private static int count(DataInputStream in) throws IOException {
         int count = in.readInt();
         if (count < 0 || count > MAX_STRING) {

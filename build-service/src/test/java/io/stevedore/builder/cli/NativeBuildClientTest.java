@@ -90,6 +90,11 @@ class NativeBuildClientTest {
     private Process start(Map<String, String> env, String... args) throws IOException {
         List<String> command = new ArrayList<>(List.of(client.toString()));
         command.addAll(List.of(args));
+        return launch(command, env);
+    }
+
+    /** {@code command} in the project directory with exactly {@code env}. */
+    private Process launch(List<String> command, Map<String, String> env) throws IOException {
         ProcessBuilder builder = new ProcessBuilder(command).directory(cwd.toFile());
         builder.environment().clear();
         builder.environment().putAll(env);
@@ -296,11 +301,7 @@ class NativeBuildClientTest {
                 exit(out, 0);
                 sentBack.complete(in.readAllBytes().length);
             });
-            List<String> command = List.of("/bin/sh", "-c", "exec \"$0\" build . >&-", client.toString());
-            ProcessBuilder builder = new ProcessBuilder(command).directory(cwd.toFile());
-            builder.environment().clear();
-            builder.environment().putAll(environment());
-            Run run = finish(builder.start());
+            Run run = finish(launch(List.of("/bin/sh", "-c", "exec \"$0\" build . >&-", client.toString()), environment()));
             assertThat(run.status()).as(run.err()).isZero();
             assertThat(run.err()).isEqualTo("done\n");
             assertThat(sentBack.get(30, TimeUnit.SECONDS)).as("bytes the client wrote after its request").isZero();
@@ -327,10 +328,7 @@ class NativeBuildClientTest {
         Map<String, String> env = environment();
         env.remove("STEVEDORE_BUILD_JAR");
         env.put("PATH", bin + ":/usr/bin:/bin");
-        ProcessBuilder builder = new ProcessBuilder("/bin/sh", "-c", "exec stevedore-build worker").directory(cwd.toFile());
-        builder.environment().clear();
-        builder.environment().putAll(env);
-        Run run = finish(builder.start());
+        Run run = finish(launch(List.of("/bin/sh", "-c", "exec stevedore-build worker"), env));
         assertThat(run.out()).as(run.err()).isEqualTo("java <-jar> <" + installed.resolve("build-service.jar") + "> <worker>\n");
     }
 
