@@ -64,11 +64,12 @@ with hooks as (select id from webhooks where enabled and 'push' = any (events) a
 with created as (insert into manifests (repository_id, digest, media_type, artifact_type, size, content, subject_digest, annotations) values ($REPO_ID, 'sha256:' || md5(:n::text) || md5((:n + 1)::text), 'application/vnd.oci.image.manifest.v1+json', null, 557, convert_to(repeat('x', 557), 'UTF8'), null, null) on conflict (repository_id, digest) do nothing returning id), manifest as (select id from created union all select id from manifests where repository_id = $REPO_ID and digest = 'sha256:' || md5(:n::text) || md5((:n + 1)::text)), referenced as (insert into manifest_references (manifest_id, position, kind, digest, media_type, size) select c.id, r.ordinality - 1, r.kind, r.digest, r.media_type, r.size from created c, unnest('$KINDS'::text[], $DIGESTS::text[], '$TYPES'::text[], '$SIZES'::bigint[]) with ordinality as r(kind, digest, media_type, size, ordinality)), tagged as (insert into tags (repository_id, name, manifest_id) select $REPO_ID, 't-' || :client_id || '-' || :n, id from manifest on conflict (repository_id, name) do update set manifest_id = excluded.manifest_id, updated_at = now()) select id from manifest;
 COMMIT;
 SQL
-without() { awk -v part="-- $1" '$0 == part {skip = 1; next} /^-- / {skip = 0} !skip' "$WORK/full.sql"; }
-without audit > "$WORK/no-audit.sql"
-without webhook > "$WORK/no-webhook.sql"
-awk '/^-- (quota|immutable-tag rules)$/ {skip = 1; next} /^-- / {skip = 0} !skip' "$WORK/full.sql" > "$WORK/no-rules.sql"
-awk '/^-- (repository|blob locks|quota|immutable-tag rules|audit|webhook)$/ {skip = 1; next} /^-- / {skip = 0} !skip' "$WORK/full.sql" > "$WORK/manifest-only.sql"
+without() { # parts (an awk alternation): the transaction without them
+  awk -v parts="^-- ($1)\$" '$0 ~ parts {skip = 1; next} /^-- / {skip = 0} !skip' "$WORK/full.sql"; }
+without 'audit' > "$WORK/no-audit.sql"
+without 'webhook' > "$WORK/no-webhook.sql"
+without 'quota|immutable-tag rules' > "$WORK/no-rules.sql"
+without 'repository|blob locks|quota|immutable-tag rules|audit|webhook' > "$WORK/manifest-only.sql"
 usage_triggers() { # enable|disable
   sql -c "alter table manifests $1 trigger usage_manifest_inserted" -c "alter table manifest_references $1 trigger usage_references_inserted"; }
 run() { # variant script: prints the backends' CPU per transaction in ms
@@ -95,7 +96,7 @@ for round in $(seq "$ROUNDS"); do
     esac
   done
 done > /dev/null
-echo "PostgreSQL CPU per manifest PUT transaction (ms, median of $ROUNDS rounds of $((TX * CLIENTS)); tps median); $(sql -c 'select count(*) from manifests') manifests at the end"
+echo "PostgreSQL CPU per manifest PUT transaction (ms, median and range of $ROUNDS rounds of $((TX * CLIENTS)); transactions/s of the median run); $(sql -c 'select count(*) from manifests') manifests at the end"
 for v in $VARIANTS; do
-  grep "^$v " "$WORK/results" | sort -k2 -g | awk -v v=$v '{ms[NR] = $2; t[NR] = $3} END {m = int((NR + 1) / 2); printf "%-24s %s  (%s .. %s)  tps at the median %s\n", v, ms[m], ms[1], ms[NR], t[m]}'
+  grep "^$v " "$WORK/results" | sort -k2 -g | awk -v v=$v '{ms[NR] = $2; t[NR] = $3} END {m = int((NR + 1) / 2); printf "%-24s %s  (%s .. %s)  %s tps\n", v, ms[m], ms[1], ms[NR], t[m]}'
 done
