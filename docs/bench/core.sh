@@ -12,6 +12,9 @@
 # WARMUP=3 gives Stevedore three warm-up runs instead of one: its JIT (C2) spends ~50 CPU-s
 # compiling in the first minutes of load, on the cores the measured runs share, while
 # Distribution (Go) is compiled ahead of time and has nothing to warm.
+# NULL=1 also runs docs/bench/NullRegistry.java (port 5003), a server that does almost nothing,
+# warmed up once and measured between Stevedore's rounds (D S N N S D): what the benchmark's
+# client leaves on these cores, so null / Distribution is the highest ratio any server could show.
 set -e
 JAVA=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java
 BENCH=${BENCH:-../shared/bench/RegistryBench.java}
@@ -32,10 +35,17 @@ DIST=$!
 $SERVER_CPU $JAVA -Xmx256m -jar registry-server/target/registry-server.jar --registry.data-dir="$WORK/stevedore" \
   --registry.auth.enabled=true --registry.auth.admin-password="$PASSWORD" > "$WORK/stevedore.log" 2>&1 &
 OURS=$!
-trap 'status=$?; kill $DIST $OURS 2>/dev/null; wait $OURS 2>/dev/null; rm -rf "$WORK"; exit $status' EXIT
+NUL=""
+if [ "${NULL:-0}" = 1 ]; then
+  $SERVER_CPU $JAVA docs/bench/NullRegistry.java --port 5003 --dir "$WORK/null-data" > "$WORK/null.log" 2>&1 &
+  NUL=$!
+fi
+# (set -e holds in the trap too: the kill and the wait, which reports the killed server, may fail)
+trap 'status=$?; kill $DIST $OURS $NUL 2>/dev/null || true; wait $OURS 2>/dev/null || true; rm -rf "$WORK"; exit $status' EXIT
 until curl -fs http://127.0.0.1:5000/actuator/health/readiness > /dev/null; do
   kill -0 $OURS 2>/dev/null || { tail -20 "$WORK/stevedore.log"; exit 1; }; sleep 1; done
 until curl -fs http://127.0.0.1:5002/v2/ > /dev/null; do sleep 1; done
+[ -z "$NUL" ] || until curl -fs http://127.0.0.1:5003/v2/ > /dev/null; do sleep 1; done
 : > "$OUT"
 run() { # name url pid round [credentials]
   name=$1; url=$2; pid=$3; round=$4; shift 4
@@ -77,7 +87,10 @@ stevedore() { # round
 }
 run distribution http://127.0.0.1:5002 $DIST warm-up
 i=0; while [ $i -lt "${WARMUP:-1}" ]; do i=$((i + 1)); stevedore warm-up; done
+[ -z "$NUL" ] || run null http://127.0.0.1:5003 $NUL warm-up
 run distribution http://127.0.0.1:5002 $DIST r1
 stevedore r1
+[ -z "$NUL" ] || run null http://127.0.0.1:5003 $NUL r1
+[ -z "$NUL" ] || run null http://127.0.0.1:5003 $NUL r2
 stevedore r2
 run distribution http://127.0.0.1:5002 $DIST r2
