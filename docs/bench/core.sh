@@ -5,7 +5,8 @@
 # 5002); a warm-up run of each, then Distribution, Stevedore, Stevedore, Distribution.
 # Output: target/core-bench.txt. Usage, from the repository root: docs/bench/core.sh
 # (needs apt-get install docker-registry; package first: ./mvnw -B -q package -DskipTests)
-# SCENARIOS=tags-list (comma-separated) runs only those scenarios.
+# SCENARIOS=tags-list (comma-separated) runs only those scenarios. JAR=path runs another build of
+# Stevedore (an A-B comparison of two commits).
 # PIN=1 runs both servers (and Stevedore's embedded PostgreSQL, its child) on CPU 0 and the benchmark
 # client on CPU 1, so that the client, which spends as much CPU as the server, cannot take the
 # server's core: the nearest this two-core machine comes to a client on another host.
@@ -32,7 +33,7 @@ http: {addr: 127.0.0.1:5002}
 YML
 $SERVER_CPU docker-registry serve "$WORK/dist.yml" > "$WORK/dist.log" 2>&1 &
 DIST=$!
-$SERVER_CPU $JAVA -Xmx256m -jar registry-server/target/registry-server.jar --registry.data-dir="$WORK/stevedore" \
+$SERVER_CPU $JAVA -Xmx256m -jar "${JAR:-registry-server/target/registry-server.jar}" --registry.data-dir="$WORK/stevedore" \
   --registry.auth.enabled=true --registry.auth.admin-password="$PASSWORD" > "$WORK/stevedore.log" 2>&1 &
 OURS=$!
 NUL=""

@@ -259,7 +259,9 @@ public abstract class AuthRegistryTestSupport {
                     "--registry.auth.failed-logins.per-address=" + FAILURES_PER_ADDRESS,
                     // builds: a lost worker is noticed quickly, and the context limit is reachable
                     "--registry.builds.lease-timeout=3s", "--registry.builds.heartbeat=1s",
-                    "--registry.builds.max-context-size=4MB", "--registry.builds.embedded-worker=false"));
+                    "--registry.builds.max-context-size=4MB", "--registry.builds.embedded-worker=false",
+                    // usage.UsageBacklogTest looks at the backlog between a push and its drain
+                    "--registry.usage.backlog-drain-interval=PT1H"));
             // -Dstevedore.test.storage=s3 (the s3-storage execution) puts this server on S3 too
             args.addAll(RegistryTestSupport.storageArguments());
             List<String> datasource = RegistryTestSupport.externalDatasourceArguments();

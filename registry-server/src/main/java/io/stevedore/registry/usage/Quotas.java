@@ -59,7 +59,7 @@ public class Quotas {
 
     /** @throws QuotaExceededException if the repository's namespace is at or over its quota */
     public void admitUpload(RepositoryName repository) {
-        UsageStore.NamespaceUsage namespace = usage.namespace(namespaceOf(repository));
+        UsageStore.NamespaceUsage namespace = usage.quotaFigures(namespaceOf(repository));
         if (namespace.quotaBytes() != null && namespace.usageBytes() >= namespace.quotaBytes()) {
             throw uploadRefused(namespace.namespace(), namespace.usageBytes(), namespace.quotaBytes());
         }

@@ -10,7 +10,9 @@ import org.springframework.transaction.support.TransactionTemplate;
 /**
  * Keeps the usage figures cheap to read. Pushes and deletes record usage as change rows (so that
  * pushes into one namespace do not wait on each other, migration V12); a figure is the sum of its
- * rows, and this folds them into one row per figure once a minute. Every replica runs it: each
+ * rows, and this folds them into one row per figure once a minute. It also counts the pushes that
+ * namespaces without a quota leave in the backlog (V18), every 10 s unless
+ * {@code registry.usage.backlog-drain-interval} says otherwise. Every replica runs it: each
  * step is safe beside another replica's (a row one folds, the other skips).
  */
 @Component
@@ -32,6 +34,20 @@ public class UsageCompaction {
             compact();
         } catch (RuntimeException e) {
             log.warn("could not compact the storage usage figures: {}", e.toString());
+        }
+    }
+
+    /**
+     * Counts the backlog more often than the minute of the other steps: what it holds is counted
+     * in one transaction per namespace, under the lock pushes into it wait for, so it stays short.
+     */
+    @Scheduled(initialDelayString = "${registry.usage.backlog-drain-interval:PT10S}",
+            fixedDelayString = "${registry.usage.backlog-drain-interval:PT10S}")
+    void drainScheduled() {
+        try {
+            usage.drainAll();
+        } catch (RuntimeException e) {
+            log.warn("could not count the storage usage backlog: {}", e.toString());
         }
     }
 

@@ -10,7 +10,8 @@ import org.springframework.stereotype.Repository;
  * Storage usage and quotas as PostgreSQL keeps them. The figures are maintained by the triggers
  * of migrations V8 and V12 in the transaction of every manifest insert and delete, as change rows
  * that a figure is the sum of; this class reads them, takes the namespace lock a quota check
- * needs, and stores the quotas.
+ * needs, and stores the quotas. A push into a namespace without a quota leaves its counting in
+ * a backlog (V18), which every read here drains first, so the figures read are exact.
  */
 @Repository
 public class UsageStore {
@@ -32,6 +33,8 @@ public class UsageStore {
 
     /** Bytes the repository's manifests occupy; 0 for one that holds none or does not exist. */
     public long repositoryBytes(String repository) {
+        int slash = repository.indexOf('/');
+        drain(slash < 0 ? repository : repository.substring(0, slash));
         return jdbc.sql("""
                 select coalesce(sum(c.repository_bytes), 0) from usage_changes c
                 join repositories r on r.id = c.repository_id where r.name = ?""")
@@ -39,6 +42,16 @@ public class UsageStore {
     }
 
     public NamespaceUsage namespace(String namespace) {
+        drain(namespace);
+        return quotaFigures(namespace);
+    }
+
+    /**
+     * The namespace's usage and quota without draining its backlog: exact for a namespace with a
+     * quota, which has none (V18), and what an upload's quota check reads, so that uploads into
+     * namespaces without one never wait on the namespace's lock.
+     */
+    NamespaceUsage quotaFigures(String namespace) {
         return jdbc.sql("""
                 select (select coalesce(sum(namespace_bytes), 0) from usage_changes where namespace = ?),
                        (select limit_bytes from namespace_quotas where namespace = ?)""")
@@ -49,6 +62,7 @@ public class UsageStore {
 
     /** The namespace's repositories that hold something, by name. */
     public List<RepositoryUsage> repositoriesOf(String namespace) {
+        drain(namespace);
         return jdbc.sql("""
                 select r.name, (select coalesce(sum(c.repository_bytes), 0) from usage_changes c
                                 where c.repository_id = r.id)
@@ -62,6 +76,7 @@ public class UsageStore {
 
     /** Every namespace that holds something or has a quota, by name. */
     public List<NamespaceUsage> namespaces() {
+        drainAll();
         return jdbc.sql("""
                 select coalesce(u.namespace, q.namespace), coalesce(u.bytes, 0), q.limit_bytes
                 from (select namespace, sum(namespace_bytes) as bytes from usage_changes group by namespace) u
@@ -74,6 +89,7 @@ public class UsageStore {
 
     /** Bytes of the whole site: each object once, however many namespaces hold it. */
     public long siteBytes() {
+        drainAll();
         return jdbc.sql("""
                 select coalesce(sum(size), 0) from (
                     select distinct on (digest) size from namespace_usage_objects order by digest) objects""")
@@ -86,12 +102,37 @@ public class UsageStore {
                 .query(Long.class).optional();
     }
 
+    /**
+     * Sets the quota in the statement that drains the namespace's backlog under its exclusive
+     * lock (V18, rule 4): pushes after it count at once, and nothing is left uncounted.
+     */
     public void setQuota(String namespace, long limitBytes, String actor) {
         jdbc.sql("""
-                insert into namespace_quotas (namespace, limit_bytes, updated_by) values (?, ?, ?)
+                insert into namespace_quotas (namespace, limit_bytes, updated_by)
+                select ?, ?, ? from (select usage_drain(?)) as drained
                 on conflict (namespace) do update
                 set limit_bytes = excluded.limit_bytes, updated_by = excluded.updated_by, updated_at = now()""")
-                .params(namespace, limitBytes, actor).update();
+                .params(namespace, limitBytes, actor, namespace).update();
+    }
+
+    /**
+     * Counts the pushes into the namespace that its backlog holds (V18), if it holds any that
+     * have committed. In a statement of its own unless called in a transaction, whose end then
+     * releases the namespace's lock that the drain takes.
+     */
+    public void drain(String namespace) {
+        jdbc.sql("""
+                select usage_drain(n.namespace) from (select ?::text as namespace) n
+                where exists (select 1 from usage_backlog b where b.namespace = n.namespace)""")
+                .param(namespace).query((rs, n) -> 1).list();
+    }
+
+    /** Drains each namespace with a backlog, one at a time; returns how many it drained. */
+    public int drainAll() {
+        List<String> namespaces = jdbc.sql("select distinct namespace from usage_backlog order by 1")
+                .query(String.class).list();
+        namespaces.forEach(this::drain);
+        return namespaces.size();
     }
 
     public boolean removeQuota(String namespace) {

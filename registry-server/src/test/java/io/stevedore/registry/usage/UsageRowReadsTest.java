@@ -27,6 +27,10 @@ class UsageRowReadsTest extends AuthRegistryTestSupport {
     void pushAndDeleteOfAManifestReadOnlyTheUsageRowsOfItsObjects() {
         JdbcClient jdbc = authContext().getBean(JdbcClient.class);
         String namespace = "reads-" + UUID.randomUUID().toString().substring(0, 8);
+        // a quota, so that its pushes are counted at once (V18): the counting whose reads this measures
+        jdbc.sql("insert into namespaces (name, kind) values (?, 'organization')").param(namespace).update();
+        jdbc.sql("insert into namespace_quotas (namespace, limit_bytes) values (?, ?)").params(namespace, Long.MAX_VALUE)
+                .update();
         long repository = jdbc.sql("insert into repositories (name) values (?) returning id")
                 .param(namespace + "/app").query(Long.class).single();
         String[] shared = {digest(namespace + "config"), digest(namespace + "layer1"), digest(namespace + "layer2")};

@@ -1,0 +1,115 @@
+package io.stevedore.registry.usage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.springframework.jdbc.core.simple.JdbcClient;
+
+/**
+ * Pushes into a namespace without a quota leave their counting in the backlog (V18), and every
+ * figure read is still exact: reads, deletes, a quota being set and the scheduled drain count it
+ * first. Pushes into a namespace with a quota are counted at once.
+ */
+class UsageBacklogTest extends UsagePushes {
+    private final Random random = new Random();
+
+    /** An image of a fresh config and the given layers, its blobs uploaded; {@code adds} counts what is new. */
+    record Image(byte[] manifest, long adds) {
+    }
+
+    private Image uploadImage(String authorization, String repository, Descriptor... sharedLayers) {
+        byte[] configBytes = ("{\"architecture\":\"amd64\",\"os\":\"linux\",\"nonce\":\"" + random.nextLong()
+                + "\"}").getBytes(StandardCharsets.UTF_8);
+        byte[] layerBytes = new byte[3000];
+        random.nextBytes(layerBytes);
+        Descriptor config = upload(authorization, repository, configBytes, "application/vnd.oci.image.config.v1+json");
+        Descriptor layer = upload(authorization, repository, layerBytes, "application/vnd.oci.image.layer.v1.tar");
+        List<Descriptor> layers = new java.util.ArrayList<>(List.of(layer));
+        layers.addAll(List.of(sharedLayers));
+        byte[] manifest = imageManifest(config, layers);
+        assertThat(putManifest(authorization, repository, "t" + random.nextInt(1_000_000), manifest, IMAGE).status())
+                .isEqualTo(201);
+        return new Image(manifest, manifest.length + config.size() + layer.size());
+    }
+
+    private static JdbcClient jdbc() {
+        return authContext().getBean(JdbcClient.class);
+    }
+
+    private static long backlogRows(String namespace) {
+        return jdbc().sql("select count(*) from usage_backlog where namespace = ?").param(namespace)
+                .query(Long.class).single();
+    }
+
+    /** The namespace's figure as its change rows sum it, without the draining every read of UsageStore does. */
+    private static long countedBytes(String namespace) {
+        return jdbc().sql("select coalesce(sum(namespace_bytes), 0) from usage_changes where namespace = ?")
+                .param(namespace).query(Long.class).single();
+    }
+
+    @Test
+    void aPushIntoANamespaceWithoutAQuotaIsCountedWhenItsUsageIsRead() {
+        TestUser alice = newUser("backlog");
+        Image image = uploadImage(alice.basic(), alice.name() + "/app");
+        assertThat(backlogRows(alice.name())).as("the push's counting, deferred").isPositive();
+        assertThat(countedBytes(alice.name())).isZero();
+
+        assertThat(namespaceUsage(alice.name())).isEqualTo(image.adds());
+        assertThat(backlogRows(alice.name())).as("drained by the read").isZero();
+        assertThat(countedBytes(alice.name())).isEqualTo(image.adds());
+    }
+
+    @Test
+    void settingAQuotaCountsTheBacklogAndEveryLaterPushAtOnce() {
+        TestUser alice = newUser("backlog");
+        Image first = uploadImage(alice.basic(), alice.name() + "/app");
+        api(200, "PUT", "/api/v1/namespaces/" + alice.name() + "/quota", Map.of("limitBytes", 1_000_000), adminBasic());
+        assertThat(backlogRows(alice.name())).isZero();
+        assertThat(countedBytes(alice.name())).isEqualTo(first.adds());
+
+        Image second = uploadImage(alice.basic(), alice.name() + "/app");
+        assertThat(backlogRows(alice.name())).as("a push under a quota defers nothing").isZero();
+        assertThat(countedBytes(alice.name())).isEqualTo(first.adds() + second.adds());
+    }
+
+    @Test
+    void aDeleteCountsTheBacklogBeforeItsOwnRemoval() {
+        TestUser alice = newUser("backlog");
+        String repository = alice.name() + "/app";
+        byte[] sharedBytes = new byte[5000];
+        random.nextBytes(sharedBytes);
+        Descriptor shared = upload(alice.basic(), repository, sharedBytes, "application/vnd.oci.image.layer.v1.tar");
+        Image first = uploadImage(alice.basic(), repository, shared);
+        Image second = uploadImage(alice.basic(), repository, shared);
+        assertThat(backlogRows(alice.name())).isPositive();
+
+        delete(alice.basic(), "/v2/" + repository + "/manifests/" + sha256(first.manifest()));
+        assertThat(backlogRows(alice.name())).as("drained by the delete").isZero();
+        // the shared layer stays, held by the second manifest
+        assertThat(countedBytes(alice.name())).isEqualTo(second.adds() + shared.size());
+        assertThat(namespaceUsage(alice.name())).isEqualTo(second.adds() + shared.size());
+
+        delete(alice.basic(), "/v2/" + repository + "/manifests/" + sha256(second.manifest()));
+        assertThat(namespaceUsage(alice.name())).isZero();
+        assertThat(jdbc().sql("select count(*) from namespace_usage_objects where namespace = ?").param(alice.name())
+                .query(Long.class).single()).as("objects still counted").isZero();
+    }
+
+    @Test
+    void theScheduledDrainCountsEveryNamespacesBacklog() {
+        TestUser alice = newUser("backlog");
+        TestUser bob = newUser("backlog");
+        Image forAlice = uploadImage(alice.basic(), alice.name() + "/app");
+        Image forBob = uploadImage(bob.basic(), bob.name() + "/tools/cli");
+
+        authContext().getBean(UsageCompaction.class).drainScheduled();
+
+        assertThat(backlogRows(alice.name()) + backlogRows(bob.name())).isZero();
+        assertThat(countedBytes(alice.name())).isEqualTo(forAlice.adds());
+        assertThat(countedBytes(bob.name())).isEqualTo(forBob.adds());
+    }
+}
