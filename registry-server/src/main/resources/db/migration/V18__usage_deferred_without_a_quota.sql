@@ -9,7 +9,7 @@
 -- have counted as one row of usage_backlog, and the counting happens later, many pushes at once:
 -- when the namespace's figures are read (UsageStore), by the scheduled drain (UsageCompaction),
 -- before any delete in the namespace (usage_manifest_deleted), and when a quota is set on it
--- (UsageStore.setQuota). A namespace with a quota is counted at every push, as before.
+-- (usage_quota_set). A namespace with a quota is counted at every push, as before.
 --
 -- Why this stays exact:
 -- 1. usage_drain(ns) takes the namespace's usage lock in EXCLUSIVE mode (V12's rule 4), which
@@ -22,16 +22,34 @@
 --    (an object's row exists exactly while its holder count is above zero).
 -- 3. A delete counts after the drain: a manifest is only deleted once its push has committed,
 --    so its own backlog row is counted before its removal is.
--- 4. Setting a quota drains under the same exclusive lock, in the statement that sets it: pushes
---    whose trigger runs after that commit see the quota and count at once, and none is left in
---    the backlog to make the quota check's figures low.
+-- 4. Setting a quota drains under the same exclusive lock, in a trigger on namespace_quotas (so
+--    also when a replica of the previous version sets it): pushes whose trigger runs after that
+--    commit see the quota and count at once, and none is left in the backlog to make the quota
+--    check's figures low.
 -- 5. The backlog path still records the repository's namespace in repository_usage, which a
 --    delete after the repository itself is gone needs to find the namespace to drain.
 --
+-- Reads do not wait: UsageStore drains with usage_try_drain, which counts only if the namespace's
+-- lock is free at once. A read while pushes into the namespace are under way is then behind by
+-- what has been pushed since the last drain (at most the drain interval, 10 s by default), and it
+-- neither waits for those pushes nor, by queueing an exclusive request, makes new ones wait.
+--
+-- A delete's trigger drains once per transaction and namespace (the setting
+-- stevedore.usage_drained names the namespace last drained; a backlog row of the namespace
+-- inserted by the same transaction clears it): the exclusive lock it then holds keeps other
+-- transactions' rows out, and a repository's cascade of thousands of manifests would otherwise
+-- revisit the rows the first drain deleted, which stay in the index until vacuum, once per row.
+--
 -- usage_add keeps its name and arguments, so the two V8 triggers that call it do not change;
 -- its V14 body, which counts at once, is kept as usage_apply. ALTER FUNCTION takes no lock on the
--- tables. A replica of the previous version keeps reading figures without draining them, so
--- during a rolling upgrade its usage pages can lag until the scheduled drain of a new replica.
+-- tables. A replica of the previous version reads figures without draining them, so during a
+-- rolling upgrade its usage pages can lag until the scheduled drain of a new replica. To run a
+-- version before this one on the database again, undo this migration's functions first:
+--   select usage_drain(namespace) from (select distinct namespace from usage_backlog) n;
+--   drop trigger usage_quota_set on namespace_quotas;
+--   drop function usage_add(bigint, text, text[], bigint[], int[]);
+--   alter function usage_apply(bigint, text, text[], bigint[], int[]) rename to usage_add;
+-- (and usage_manifest_deleted as V8 created it, with V16's setting).
 
 create table usage_backlog (
     namespace     text collate "C" not null,
@@ -40,7 +58,7 @@ create table usage_backlog (
     sizes         bigint[] not null,
     counts        int[] not null
 );
-create index usage_backlog_by_namespace on usage_backlog (namespace);
+create index usage_backlog_by_namespace on usage_backlog (namespace, repository_id);
 
 alter function usage_add(bigint, text, text[], bigint[], int[]) rename to usage_apply;
 
@@ -55,6 +73,9 @@ begin
     end if;
     insert into repository_usage (repository_id, namespace) values (repo, ns) on conflict do nothing;
     insert into usage_backlog (namespace, repository_id, digests, sizes, counts) values (ns, repo, digests, sizes, counts);
+    if current_setting('stevedore.usage_drained', true) = ns then
+        perform set_config('stevedore.usage_drained', '', true); -- this transaction's delete drained it before
+    end if;
 end $$;
 
 -- Counts every backlog row of the namespace (rule 1 above), per repository in one usage_apply.
@@ -80,7 +101,26 @@ begin
     end loop;
 end $$;
 
--- V8's function, draining the namespace first (rule 3 above).
+-- Drains only if no push or delete of the namespace is under way; whether it drained.
+create function usage_try_drain(ns text) returns boolean language plpgsql set enable_seqscan = off as $$
+begin
+    if not pg_try_advisory_xact_lock(1431519559, hashtext(ns)) then -- usage_own_namespace's lock
+        return false;
+    end if;
+    perform usage_drain(ns);
+    return true;
+end $$;
+
+-- Rule 4 above, whoever sets the quota.
+create function usage_quota_set() returns trigger language plpgsql set enable_seqscan = off as $$
+begin
+    perform usage_drain(new.namespace);
+    return null;
+end $$;
+create trigger usage_quota_set after insert or update of limit_bytes on namespace_quotas
+    for each row execute function usage_quota_set();
+
+-- V8's function, draining the namespace first (rule 3 above), once per transaction.
 create or replace function usage_manifest_deleted() returns trigger language plpgsql set enable_seqscan = off as $$
 declare
     ns      text;
@@ -88,8 +128,9 @@ declare
     counts  int[];
 begin
     select namespace into ns from repository_usage where repository_id = old.repository_id;
-    if ns is not null then
+    if ns is not null and current_setting('stevedore.usage_drained', true) is distinct from ns then
         perform usage_drain(ns);
+        perform set_config('stevedore.usage_drained', ns, true);
     end if;
     select array_agg(digest order by digest), array_agg(n order by digest) into digests, counts
     from (select digest, count(*)::int as n

@@ -45,7 +45,7 @@ public class UsageCompaction {
             fixedDelayString = "${registry.usage.backlog-drain-interval:PT10S}")
     void drainScheduled() {
         try {
-            usage.drainAll();
+            usage.drainBacklog();
         } catch (RuntimeException e) {
             log.warn("could not count the storage usage backlog: {}", e.toString());
         }

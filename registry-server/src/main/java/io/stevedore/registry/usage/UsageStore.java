@@ -11,7 +11,8 @@ import org.springframework.stereotype.Repository;
  * of migrations V8 and V12 in the transaction of every manifest insert and delete, as change rows
  * that a figure is the sum of; this class reads them, takes the namespace lock a quota check
  * needs, and stores the quotas. A push into a namespace without a quota leaves its counting in
- * a backlog (V18), which every read here drains first, so the figures read are exact.
+ * a backlog (V18), which every read here counts first unless pushes into the namespace are under
+ * way: then the figures read are behind by at most the scheduled drain's interval.
  */
 @Repository
 public class UsageStore {
@@ -102,36 +103,42 @@ public class UsageStore {
                 .query(Long.class).optional();
     }
 
-    /**
-     * Sets the quota in the statement that drains the namespace's backlog under its exclusive
-     * lock (V18, rule 4): pushes after it count at once, and nothing is left uncounted.
-     */
+    /** Sets the quota; its trigger counts the namespace's backlog first (V18, rule 4). */
     public void setQuota(String namespace, long limitBytes, String actor) {
         jdbc.sql("""
-                insert into namespace_quotas (namespace, limit_bytes, updated_by)
-                select ?, ?, ? from (select usage_drain(?)) as drained
+                insert into namespace_quotas (namespace, limit_bytes, updated_by) values (?, ?, ?)
                 on conflict (namespace) do update
                 set limit_bytes = excluded.limit_bytes, updated_by = excluded.updated_by, updated_at = now()""")
-                .params(namespace, limitBytes, actor, namespace).update();
+                .params(namespace, limitBytes, actor).update();
     }
 
     /**
-     * Counts the pushes into the namespace that its backlog holds (V18), if it holds any that
-     * have committed. In a statement of its own unless called in a transaction, whose end then
-     * releases the namespace's lock that the drain takes.
+     * Before a read: counts what the namespace's backlog holds (V18) if no push into it is under
+     * way, else leaves it to the scheduled drain rather than wait for those pushes (or make new
+     * ones wait behind this request).
      */
-    public void drain(String namespace) {
+    private void drain(String namespace) {
         jdbc.sql("""
-                select usage_drain(n.namespace) from (select ?::text as namespace) n
+                select usage_try_drain(n.namespace) from (select ?::text as namespace) n
                 where exists (select 1 from usage_backlog b where b.namespace = n.namespace)""")
                 .param(namespace).query((rs, n) -> 1).list();
     }
 
-    /** Drains each namespace with a backlog, one at a time; returns how many it drained. */
-    public int drainAll() {
-        List<String> namespaces = jdbc.sql("select distinct namespace from usage_backlog order by 1")
-                .query(String.class).list();
-        namespaces.forEach(this::drain);
+    private void drainAll() {
+        backlogNamespaces().forEach(this::drain);
+    }
+
+    private List<String> backlogNamespaces() {
+        return jdbc.sql("select distinct namespace from usage_backlog order by 1").query(String.class).list();
+    }
+
+    /**
+     * Counts each namespace's backlog, one namespace per statement, waiting for the pushes under
+     * way in each; returns how many namespaces it drained.
+     */
+    public int drainBacklog() {
+        List<String> namespaces = backlogNamespaces();
+        namespaces.forEach(namespace -> jdbc.sql("select usage_drain(?)").param(namespace).query((rs, n) -> 1).list());
         return namespaces.size();
     }
 

@@ -3,11 +3,20 @@ package io.stevedore.registry.usage;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * Pushes into a namespace without a quota leave their counting in the backlog (V18), and every
@@ -97,6 +106,66 @@ class UsageBacklogTest extends UsagePushes {
         assertThat(namespaceUsage(alice.name())).isZero();
         assertThat(jdbc().sql("select count(*) from namespace_usage_objects where namespace = ?").param(alice.name())
                 .query(Long.class).single()).as("objects still counted").isZero();
+    }
+
+    @Test
+    void aQuotaSetByAnyMeansCountsTheBacklogFirst() {
+        TestUser alice = newUser("backlog");
+        Image image = uploadImage(alice.basic(), alice.name() + "/app");
+        // as a replica of the previous version sets it: a plain insert (the trigger drains)
+        jdbc().sql("insert into namespace_quotas (namespace, limit_bytes) values (?, 1000000)").param(alice.name())
+                .update();
+        assertThat(backlogRows(alice.name())).isZero();
+        assertThat(countedBytes(alice.name())).isEqualTo(image.adds());
+    }
+
+    @Test
+    void aReadWhilePushesAreUnderWayShowsTheLastCountInsteadOfWaitingForThem() throws Exception {
+        TestUser alice = newUser("backlog");
+        Image image = uploadImage(alice.basic(), alice.name() + "/app");
+        DataSource dataSource = authContext().getBean(DataSource.class);
+        try (Connection push = dataSource.getConnection()) {
+            push.setAutoCommit(false);
+            try (PreparedStatement share = push.prepareStatement("select usage_share_namespace(?)")) {
+                share.setString(1, alice.name()); // what a push holds from its manifest's statement to its commit
+                share.executeQuery().close();
+            }
+            try (ExecutorService reader = Executors.newVirtualThreadPerTaskExecutor()) {
+                Future<Long> read = reader.submit(() -> namespaceUsage(alice.name()));
+                // a liveness bound, not a timing one: a read that waited would wait until the rollback below
+                assertThat(read.get(60, TimeUnit.SECONDS)).as("the figure as last counted").isZero();
+            }
+            push.rollback();
+        }
+        assertThat(namespaceUsage(alice.name())).isEqualTo(image.adds());
+    }
+
+    /**
+     * A delete drains once per transaction, unless the same transaction has since added to the
+     * backlog: a manifest inserted and deleted after an earlier delete must still be counted
+     * before it is removed, or its count would arrive after its removal and never go.
+     */
+    @Test
+    void aManifestInsertedAfterADeleteInOneTransactionIsCountedBeforeItsOwnDelete() {
+        TestUser alice = newUser("backlog");
+        Image image = uploadImage(alice.basic(), alice.name() + "/app");
+        JdbcClient jdbc = jdbc();
+        long repository = jdbc.sql("select id from repositories where name = ?").param(alice.name() + "/app")
+                .query(Long.class).single();
+        new TransactionTemplate(authContext().getBean(PlatformTransactionManager.class)).executeWithoutResult(status -> {
+            jdbc.sql("delete from manifests where repository_id = ?").param(repository).update();
+            long added = jdbc.sql("""
+                    insert into manifests (repository_id, digest, media_type, size, content)
+                    values (?, ?, ?, 500, '\\x00') returning id""")
+                    .params(repository, sha256(("later " + alice.name()).getBytes(StandardCharsets.UTF_8)), IMAGE)
+                    .query(Long.class).single();
+            jdbc.sql("delete from manifests where id = ?").param(added).update();
+        });
+        assertThat(namespaceUsage(alice.name())).isZero();
+        assertThat(backlogRows(alice.name())).isZero();
+        assertThat(jdbc.sql("select count(*) from repository_usage_objects where repository_id = ?").param(repository)
+                .query(Long.class).single()).as("objects still counted").isZero();
+        assertThat(image.adds()).isPositive();
     }
 
     @Test
