@@ -1,5 +1,6 @@
 package io.stevedore.registry.usage;
 
+import io.stevedore.oci.RepositoryName;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
@@ -33,13 +34,12 @@ public class UsageStore {
     }
 
     /** Bytes the repository's manifests occupy; 0 for one that holds none or does not exist. */
-    public long repositoryBytes(String repository) {
-        int slash = repository.indexOf('/');
-        drain(slash < 0 ? repository : repository.substring(0, slash));
+    public long repositoryBytes(RepositoryName repository) {
+        drain(Quotas.namespaceOf(repository));
         return jdbc.sql("""
                 select coalesce(sum(c.repository_bytes), 0) from usage_changes c
                 join repositories r on r.id = c.repository_id where r.name = ?""")
-                .param(repository).query(Long.class).single();
+                .param(repository.value()).query(Long.class).single();
     }
 
     public NamespaceUsage namespace(String namespace) {

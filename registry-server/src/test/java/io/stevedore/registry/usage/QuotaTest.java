@@ -7,7 +7,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -17,26 +16,6 @@ import tools.jackson.databind.JsonNode;
 
 /** Namespace quotas: set by site admins, held to exactly at manifest PUT, freed at once by deletes. */
 class QuotaTest extends UsagePushes {
-    private final Random random = new Random();
-
-    /** An image of one fresh layer of {@code layerSize} bytes, its blobs uploaded, its manifest not yet pushed. */
-    record Image(byte[] manifest, long adds) {
-        String digest() {
-            return sha256(manifest);
-        }
-    }
-
-    private Image uploadImage(String authorization, String repository, int layerSize) {
-        byte[] configBytes = ("{\"architecture\":\"amd64\",\"os\":\"linux\",\"nonce\":\"" + random.nextLong(1L << 40, 1L << 41)
-                + "\"}").getBytes(StandardCharsets.UTF_8);
-        byte[] layerBytes = new byte[layerSize];
-        random.nextBytes(layerBytes);
-        Descriptor config = upload(authorization, repository, configBytes, "application/vnd.oci.image.config.v1+json");
-        Descriptor layer = upload(authorization, repository, layerBytes, "application/vnd.oci.image.layer.v1.tar");
-        byte[] manifest = imageManifest(config, List.of(layer));
-        return new Image(manifest, manifest.length + config.size() + layer.size());
-    }
-
     private static Response push(String authorization, String repository, String tag, Image image) {
         return putManifest(authorization, repository, tag, image.manifest(), IMAGE);
     }

@@ -5,9 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -24,25 +22,12 @@ import org.springframework.transaction.support.TransactionTemplate;
  * first. Pushes into a namespace with a quota are counted at once.
  */
 class UsageBacklogTest extends UsagePushes {
-    private final Random random = new Random();
-
-    /** An image of a fresh config and the given layers, its blobs uploaded; {@code adds} counts what is new. */
-    record Image(byte[] manifest, long adds) {
-    }
-
-    private Image uploadImage(String authorization, String repository, Descriptor... sharedLayers) {
-        byte[] configBytes = ("{\"architecture\":\"amd64\",\"os\":\"linux\",\"nonce\":\"" + random.nextLong()
-                + "\"}").getBytes(StandardCharsets.UTF_8);
-        byte[] layerBytes = new byte[3000];
-        random.nextBytes(layerBytes);
-        Descriptor config = upload(authorization, repository, configBytes, "application/vnd.oci.image.config.v1+json");
-        Descriptor layer = upload(authorization, repository, layerBytes, "application/vnd.oci.image.layer.v1.tar");
-        List<Descriptor> layers = new java.util.ArrayList<>(List.of(layer));
-        layers.addAll(List.of(sharedLayers));
-        byte[] manifest = imageManifest(config, layers);
-        assertThat(putManifest(authorization, repository, "t" + random.nextInt(1_000_000), manifest, IMAGE).status())
+    /** Uploads an image (a 3,000-byte layer of its own, then {@code sharedLayers}) and pushes it under a tag. */
+    private Image pushImage(String authorization, String repository, Descriptor... sharedLayers) {
+        Image image = uploadImage(authorization, repository, 3000, sharedLayers);
+        assertThat(putManifest(authorization, repository, "t" + random.nextInt(1_000_000), image.manifest(), IMAGE).status())
                 .isEqualTo(201);
-        return new Image(manifest, manifest.length + config.size() + layer.size());
+        return image;
     }
 
     private static JdbcClient jdbc() {
@@ -63,7 +48,7 @@ class UsageBacklogTest extends UsagePushes {
     @Test
     void aPushIntoANamespaceWithoutAQuotaIsCountedWhenItsUsageIsRead() {
         TestUser alice = newUser("backlog");
-        Image image = uploadImage(alice.basic(), alice.name() + "/app");
+        Image image = pushImage(alice.basic(), alice.name() + "/app");
         assertThat(backlogRows(alice.name())).as("the push's counting, deferred").isPositive();
         assertThat(countedBytes(alice.name())).isZero();
 
@@ -75,12 +60,12 @@ class UsageBacklogTest extends UsagePushes {
     @Test
     void settingAQuotaCountsTheBacklogAndEveryLaterPushAtOnce() {
         TestUser alice = newUser("backlog");
-        Image first = uploadImage(alice.basic(), alice.name() + "/app");
+        Image first = pushImage(alice.basic(), alice.name() + "/app");
         api(200, "PUT", "/api/v1/namespaces/" + alice.name() + "/quota", Map.of("limitBytes", 1_000_000), adminBasic());
         assertThat(backlogRows(alice.name())).isZero();
         assertThat(countedBytes(alice.name())).isEqualTo(first.adds());
 
-        Image second = uploadImage(alice.basic(), alice.name() + "/app");
+        Image second = pushImage(alice.basic(), alice.name() + "/app");
         assertThat(backlogRows(alice.name())).as("a push under a quota defers nothing").isZero();
         assertThat(countedBytes(alice.name())).isEqualTo(first.adds() + second.adds());
     }
@@ -92,17 +77,17 @@ class UsageBacklogTest extends UsagePushes {
         byte[] sharedBytes = new byte[5000];
         random.nextBytes(sharedBytes);
         Descriptor shared = upload(alice.basic(), repository, sharedBytes, "application/vnd.oci.image.layer.v1.tar");
-        Image first = uploadImage(alice.basic(), repository, shared);
-        Image second = uploadImage(alice.basic(), repository, shared);
+        Image first = pushImage(alice.basic(), repository, shared);
+        Image second = pushImage(alice.basic(), repository, shared);
         assertThat(backlogRows(alice.name())).isPositive();
 
-        delete(alice.basic(), "/v2/" + repository + "/manifests/" + sha256(first.manifest()));
+        delete(alice.basic(), "/v2/" + repository + "/manifests/" + first.digest());
         assertThat(backlogRows(alice.name())).as("drained by the delete").isZero();
         // the shared layer stays, held by the second manifest
         assertThat(countedBytes(alice.name())).isEqualTo(second.adds() + shared.size());
         assertThat(namespaceUsage(alice.name())).isEqualTo(second.adds() + shared.size());
 
-        delete(alice.basic(), "/v2/" + repository + "/manifests/" + sha256(second.manifest()));
+        delete(alice.basic(), "/v2/" + repository + "/manifests/" + second.digest());
         assertThat(namespaceUsage(alice.name())).isZero();
         assertThat(jdbc().sql("select count(*) from namespace_usage_objects where namespace = ?").param(alice.name())
                 .query(Long.class).single()).as("objects still counted").isZero();
@@ -111,7 +96,7 @@ class UsageBacklogTest extends UsagePushes {
     @Test
     void aQuotaSetByAnyMeansCountsTheBacklogFirst() {
         TestUser alice = newUser("backlog");
-        Image image = uploadImage(alice.basic(), alice.name() + "/app");
+        Image image = pushImage(alice.basic(), alice.name() + "/app");
         // as a replica of the previous version sets it: a plain insert (the trigger drains)
         jdbc().sql("insert into namespace_quotas (namespace, limit_bytes) values (?, 1000000)").param(alice.name())
                 .update();
@@ -122,7 +107,7 @@ class UsageBacklogTest extends UsagePushes {
     @Test
     void aReadWhilePushesAreUnderWayShowsTheLastCountInsteadOfWaitingForThem() throws Exception {
         TestUser alice = newUser("backlog");
-        Image image = uploadImage(alice.basic(), alice.name() + "/app");
+        Image image = pushImage(alice.basic(), alice.name() + "/app");
         DataSource dataSource = authContext().getBean(DataSource.class);
         try (Connection push = dataSource.getConnection()) {
             push.setAutoCommit(false);
@@ -148,7 +133,7 @@ class UsageBacklogTest extends UsagePushes {
     @Test
     void aManifestInsertedAfterADeleteInOneTransactionIsCountedBeforeItsOwnDelete() {
         TestUser alice = newUser("backlog");
-        Image image = uploadImage(alice.basic(), alice.name() + "/app");
+        Image image = pushImage(alice.basic(), alice.name() + "/app");
         JdbcClient jdbc = jdbc();
         long repository = jdbc.sql("select id from repositories where name = ?").param(alice.name() + "/app")
                 .query(Long.class).single();
@@ -172,8 +157,8 @@ class UsageBacklogTest extends UsagePushes {
     void theScheduledDrainCountsEveryNamespacesBacklog() {
         TestUser alice = newUser("backlog");
         TestUser bob = newUser("backlog");
-        Image forAlice = uploadImage(alice.basic(), alice.name() + "/app");
-        Image forBob = uploadImage(bob.basic(), bob.name() + "/tools/cli");
+        Image forAlice = pushImage(alice.basic(), alice.name() + "/app");
+        Image forBob = pushImage(bob.basic(), bob.name() + "/tools/cli");
 
         authContext().getBean(UsageCompaction.class).drainScheduled();
 

@@ -77,7 +77,7 @@ class RepositoriesApi {
         Role role = policy.role(caller, repository).orElseThrow(() -> noSuchRepository(repository));
         Visibility visibility = repositories.visibility(repository).orElseThrow(() -> noSuchRepository(repository));
         return new RepositoryView(repository.value(), visibility.wireName(), role.wireName(),
-                usage.repositoryBytes(repository.value()));
+                usage.repositoryBytes(repository));
     }
 
     @PatchMapping(path = "/{*name}", consumes = MediaType.APPLICATION_JSON_VALUE)
@@ -95,7 +95,7 @@ class RepositoriesApi {
         audit.recordRepository(AuditLog.VISIBILITY_CHANGED, caller.name(), request.getRemoteAddr(),
                 repository.value(), Map.of("repository", repository.value(), "visibility", visibility.wireName()));
         return new RepositoryView(repository.value(), visibility.wireName(), Role.ADMIN.wireName(),
-                usage.repositoryBytes(repository.value()));
+                usage.repositoryBytes(repository));
     }
 
     /** Deletes the repository's manifests, tags and links at once; garbage collection frees the bytes. */
