@@ -135,6 +135,28 @@ public class UploadStore {
                 .list();
     }
 
+    /**
+     * Ends the session by linking its blob into the session's repository, in one statement (one
+     * round trip where the repository's lookup, the link and the session's delete took three):
+     * call it in the transaction that committed the bytes, holding the digest's collection lock.
+     * Deleting the session row first means a repository deletion, which removes its sessions, has
+     * either finished (no row: false) or waits for this transaction. The link's foreign key holds
+     * the repository's row until the commit, as {@code RepositoryStore.findOrCreate} would.
+     *
+     * @return false if the session is gone, its blob not linked: the caller links it by name
+     */
+    public boolean completeWithBlob(UUID id, String digest, long size) {
+        return jdbc.sql("""
+                with session as (delete from uploads where id = ? returning repository_id),
+                blob as (insert into blobs (digest, size) values (?, ?) on conflict (digest) do nothing),
+                link as (
+                    insert into repository_blobs (repository_id, digest) select repository_id, ? from session
+                    on conflict (repository_id, digest) do update set created_at = now()
+                    returning 1)
+                select count(*) from link""")
+                .params(id, digest, size, digest).query(Long.class).single() > 0;
+    }
+
     public void delete(UUID id) {
         jdbc.sql("delete from uploads where id = ?").param(id).update();
     }

@@ -84,7 +84,7 @@ class PushRoundTripsTest {
         report("POST ?digest= (monolithic)", monolithicPost);
         assertThat(post).as("POST").hasSizeLessThanOrEqualTo(1);
         assertThat(patch).as("PATCH").hasSizeLessThanOrEqualTo(2);
-        assertThat(put).as("PUT").hasSizeLessThanOrEqualTo(6);
+        assertThat(put).as("PUT").hasSizeLessThanOrEqualTo(4);
         assertThat(monolithicPost).as("monolithic POST").hasSizeLessThanOrEqualTo(5);
     }
 
