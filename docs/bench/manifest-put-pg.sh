@@ -7,6 +7,8 @@
 # triggers off), round-robin, so that the table's differences are what each part costs. A
 # measurement, not a proposal: leaving a part out is not a safe change.
 # Usage, from the repository root, as root: docs/bench/manifest-put-pg.sh [rounds] [transactions per client]
+# TRANSPORT=1 instead replays the whole transaction over loopback TCP and over the Unix socket
+# (variants tcp, unix), and prints pgbench's own CPU per transaction beside the backends'.
 # (needs pgbench and psql: apt-get install postgresql-client; package first: ./mvnw -B -q package -DskipTests)
 set -e
 ROUNDS=${1:-3}; TX=${2:-400}; CLIENTS=8
@@ -27,9 +29,9 @@ $JAVA "$BENCH" --url http://127.0.0.1:5000 --scenarios manifest-put --manifest-t
 kill $SERVER; wait $SERVER 2>/dev/null || true; SERVER=
 # 2. its PostgreSQL alone (no registry beside it), as the account the registry ran it as
 BIN=$(ls -d "$DATA"/postgres-bin/*/bin | head -1)
-OWNER=$(stat -c %U "$DATA/postgres")
+OWNER=$(stat -c %U "$DATA/postgres"); mkdir -p "$WORK/sock"; chown "$OWNER" "$WORK/sock"
 setpriv --reuid="$OWNER" --regid="$(id -g "$OWNER")" --clear-groups "$BIN/postgres" -D "$DATA/postgres" \
-  -c listen_addresses=127.0.0.1 -p $PG_PORT -c unix_socket_directories= > "$WORK/pg.log" 2>&1 &
+  -c listen_addresses=127.0.0.1 -p $PG_PORT -c unix_socket_directories="$WORK/sock" > "$WORK/pg.log" 2>&1 &
 PG=$!
 export PGPASSWORD; PGPASSWORD=$(cat "$DATA/postgres.password")
 sql() { psql -h 127.0.0.1 -p $PG_PORT -U stevedore -d stevedore -X -q -At "$@"; }
@@ -73,30 +75,36 @@ without 'repository|blob locks|quota|immutable-tag rules|audit|webhook' > "$WORK
 usage_triggers() { # enable|disable
   sql -c "alter table manifests $1 trigger usage_manifest_inserted" -c "alter table manifest_references $1 trigger usage_references_inserted"; }
 run() { # variant script: prints the backends' CPU per transaction in ms
-  pgbench -n -M prepared -h 127.0.0.1 -p $PG_PORT -U stevedore -c $CLIENTS -j 2 -t $TX -f "$2" stevedore > "$WORK/pgbench.out" 2>&1 &
-  bench=$!; declare -A last=()
+  pgbench -n -M prepared -h "${HOST:-127.0.0.1}" -p $PG_PORT -U stevedore -c $CLIENTS -j 2 -t $TX -f "$2" stevedore > "$WORK/pgbench.out" 2>&1 &
+  bench=$!; declare -A last=(); client=0
   while kill -0 $bench 2>/dev/null; do
     for p in $(pgrep -P $PG); do
       case $(cat /proc/$p/cmdline 2>/dev/null | tr '\0' ' ') in *"stevedore stevedore"*)
         t=$(cut -d' ' -f14,15 /proc/$p/stat 2>/dev/null | awk '{print $1 + $2}'); [ -n "$t" ] && last[$p]=$t;; esac
-    done; sleep 0.1; done
+    done; c=$(cut -d' ' -f14,15 /proc/$bench/stat 2>/dev/null | awk '{print $1 + $2}'); [ -n "$c" ] && client=$c
+    sleep 0.1; done
   wait $bench || { grep -i error "$WORK/pgbench.out" >&2; exit 1; }
   sum=0; for k in "${!last[@]}"; do sum=$((sum + ${last[$k]})); done
   tps=$(grep -o 'tps = [0-9.]*' "$WORK/pgbench.out" | cut -d' ' -f3)
-  echo "$1 $(echo "scale=3; $sum * 1000 / $(getconf CLK_TCK) / ($TX * $CLIENTS)" | bc) $tps" | tee -a "$WORK/results"
+  echo "$1 $(echo "scale=3; $sum * 1000 / $(getconf CLK_TCK) / ($TX * $CLIENTS)" | bc) $tps \
+    $(echo "scale=3; $client * 1000 / $(getconf CLK_TCK) / ($TX * $CLIENTS)" | bc)" | tee -a "$WORK/results"
 }
 VARIANTS="full no-usage-triggers no-audit no-webhook no-rules manifest-only manifest-only-no-usage"
+[ "${TRANSPORT:-0}" = 1 ] && VARIANTS="tcp unix"
 run warm-up "$WORK/full.sql" > /dev/null
 for round in $(seq "$ROUNDS"); do
   for v in $VARIANTS; do
     case $v in
       no-usage-triggers) usage_triggers disable; run $v "$WORK/full.sql"; usage_triggers enable;;
       manifest-only-no-usage) usage_triggers disable; run $v "$WORK/manifest-only.sql"; usage_triggers enable;;
+      tcp) run $v "$WORK/full.sql";;
+      unix) HOST="$WORK/sock" run $v "$WORK/full.sql";;
       *) run $v "$WORK/$v.sql";;
     esac
   done
 done > /dev/null
-echo "PostgreSQL CPU per manifest PUT transaction (ms, median and range of $ROUNDS rounds of $((TX * CLIENTS)); transactions/s of the median run); $(sql -c 'select count(*) from manifests') manifests at the end"
+echo "PostgreSQL CPU per manifest PUT transaction (ms, median and range of $ROUNDS rounds of $((TX * CLIENTS)); transactions/s and pgbench's CPU per transaction in the median run); $(sql -c 'select count(*) from manifests') manifests at the end"
 for v in $VARIANTS; do
-  grep "^$v " "$WORK/results" | sort -k2 -g | awk -v v=$v '{ms[NR] = $2; t[NR] = $3} END {m = int((NR + 1) / 2); printf "%-24s %s  (%s .. %s)  %s tps\n", v, ms[m], ms[1], ms[NR], t[m]}'
+  grep "^$v " "$WORK/results" | sort -k2 -g | awk -v v=$v '{ms[NR] = $2; t[NR] = $3; c[NR] = $4}
+    END {m = int((NR + 1) / 2); printf "%-24s %s  (%s .. %s)  %s tps, pgbench %s ms\n", v, ms[m], ms[1], ms[NR], t[m], c[m]}'
 done
