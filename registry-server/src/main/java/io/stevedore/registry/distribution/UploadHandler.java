@@ -168,7 +168,7 @@ class UploadHandler {
             appendChunk(x, upload, writer, false);
             try {
                 // One transaction: the blob becomes visible exactly when its session disappears.
-                commitAndRecord(writer, digest, x.name(), upload.id());
+                commitAndRecord(writer, digest, x.name(), upload);
             } catch (RuntimeException | IOException e) {
                 uploads.delete(upload.id()); // the store has dropped (or published) the session's bytes
                 throw e;
@@ -248,14 +248,15 @@ class UploadHandler {
     /**
      * Commits the bytes and records the blob in one transaction holding the digest's collection
      * lock, so that garbage collection cannot delete the bytes between the two (docs/gc.md). The
-     * session, if any, ends in the same statement that links the blob into its repository. Without
-     * one, or with one a repository deletion removed meanwhile, the repository is looked up (or
-     * created again) inside the transaction, holding its row, so a repository deleted meanwhile is
-     * recreated or waits for this push rather than failing its foreign key.
+     * session, if any, ends in the same statement that links the blob into its repository, holding
+     * the repository's row. Without one, or with one a repository deletion removed meanwhile, the
+     * repository is looked up (or created again) inside the transaction, holding its row. Either
+     * way a repository deleted meanwhile is recreated or waits for this push rather than failing
+     * its foreign key.
      *
      * @param session the upload session the bytes came in, or null for a single-request upload
      */
-    private void commitAndRecord(UploadWriter writer, Digest digest, RepositoryName repository, UUID session)
+    private void commitAndRecord(UploadWriter writer, Digest digest, RepositoryName repository, Upload session)
             throws IOException {
         try {
             transaction.executeWithoutResult(s -> {
@@ -266,7 +267,8 @@ class UploadHandler {
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }
-                if (session == null || !uploads.completeWithBlob(session, digest.toString(), size)) {
+                if (session == null
+                        || !uploads.completeWithBlob(session.id(), session.repositoryId(), digest.toString(), size)) {
                     blobs.linkNew(repositories.findOrCreate(repository), digest, size);
                 }
             });

@@ -139,22 +139,28 @@ public class UploadStore {
      * Ends the session by linking its blob into the session's repository, in one statement (one
      * round trip where the repository's lookup, the link and the session's delete took three):
      * call it in the transaction that committed the bytes, holding the digest's collection lock.
-     * Deleting the session row first means a repository deletion, which removes its sessions, has
-     * either finished (no row: false) or waits for this transaction. The link's foreign key holds
-     * the repository's row until the commit, as {@code RepositoryStore.findOrCreate} would.
      *
-     * @return false if the session is gone, its blob not linked: the caller links it by name
+     * <p>The repository's row is locked ({@code FOR KEY SHARE}, until the commit) before the
+     * session's: a repository deletion locks its row first and its sessions in its cascade, so
+     * the opposite order would deadlock with it. A deletion under way makes this wait; once it
+     * commits, the repository and the session are gone and nothing is linked.
+     *
+     * @return false if the session or its repository is gone, its blob not linked: the caller
+     *         links it by the repository's name, creating the repository again
      */
-    public boolean completeWithBlob(UUID id, String digest, long size) {
+    public boolean completeWithBlob(UUID id, long repositoryId, String digest, long size) {
         return jdbc.sql("""
-                with session as (delete from uploads where id = ? returning repository_id),
+                with repository as (select id from repositories where id = ? for key share),
+                session as (
+                    delete from uploads where id = ? and repository_id = (select id from repository)
+                    returning repository_id),
                 blob as (insert into blobs (digest, size) values (?, ?) on conflict (digest) do nothing),
                 link as (
                     insert into repository_blobs (repository_id, digest) select repository_id, ? from session
                     on conflict (repository_id, digest) do update set created_at = now()
                     returning 1)
                 select count(*) from link""")
-                .params(id, digest, size, digest).query(Long.class).single() > 0;
+                .params(repositoryId, id, digest, size, digest).query(Long.class).single() > 0;
     }
 
     public void delete(UUID id) {
