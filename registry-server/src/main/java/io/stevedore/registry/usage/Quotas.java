@@ -59,9 +59,9 @@ public class Quotas {
 
     /** @throws QuotaExceededException if the repository's namespace is at or over its quota */
     public void admitUpload(RepositoryName repository) {
-        UsageStore.NamespaceUsage namespace = usage.quotaFigures(namespaceOf(repository));
-        if (namespace.quotaBytes() != null && namespace.usageBytes() >= namespace.quotaBytes()) {
-            throw uploadRefused(namespace.namespace(), namespace.usageBytes(), namespace.quotaBytes());
+        Optional<UsageStore.NamespaceUsage> limited = usage.limitedNamespace(namespaceOf(repository));
+        if (limited.isPresent() && limited.get().usageBytes() >= limited.get().quotaBytes()) {
+            throw uploadRefused(limited.get().namespace(), limited.get().usageBytes(), limited.get().quotaBytes());
         }
     }
 

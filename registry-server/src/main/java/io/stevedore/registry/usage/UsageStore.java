@@ -47,18 +47,30 @@ public class UsageStore {
         return quotaFigures(namespace);
     }
 
-    /**
-     * The namespace's usage and quota without draining its backlog: exact for a namespace with a
-     * quota, which has none (V18), and what an upload's quota check reads, so that uploads into
-     * namespaces without one never wait on the namespace's lock.
-     */
-    NamespaceUsage quotaFigures(String namespace) {
+    /** The namespace's usage and quota, from its change rows as they stand (see {@link #namespace}). */
+    private NamespaceUsage quotaFigures(String namespace) {
         return jdbc.sql("""
                 select (select coalesce(sum(namespace_bytes), 0) from usage_changes where namespace = ?),
                        (select limit_bytes from namespace_quotas where namespace = ?)""")
                 .params(namespace, namespace)
                 .query((rs, n) -> new NamespaceUsage(namespace, rs.getLong(1), (Long) rs.getObject(2)))
                 .single();
+    }
+
+    /**
+     * The namespace's usage and quota if it has a quota, for an upload's check; without draining
+     * its backlog, which a namespace with a quota does not have (V18), so that an upload never
+     * waits on the namespace's lock. Empty for a namespace without a quota, whose change rows are
+     * then not summed: an upload there has nothing to check.
+     */
+    Optional<NamespaceUsage> limitedNamespace(String namespace) {
+        return jdbc.sql("""
+                select q.limit_bytes,
+                       (select coalesce(sum(c.namespace_bytes), 0) from usage_changes c where c.namespace = q.namespace)
+                from namespace_quotas q where q.namespace = ?""")
+                .param(namespace)
+                .query((rs, n) -> new NamespaceUsage(namespace, rs.getLong(2), rs.getLong(1)))
+                .optional();
     }
 
     /** The namespace's repositories that hold something, by name. */

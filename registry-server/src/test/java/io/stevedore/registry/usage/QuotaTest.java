@@ -2,6 +2,7 @@ package io.stevedore.registry.usage;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.stevedore.oci.Digest;
 import io.stevedore.registry.retention.Pushes;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -72,6 +73,14 @@ class QuotaTest extends UsagePushes {
         assertThat(session.json().get("errors").get(0).get("code").asString()).isEqualTo("DENIED");
         assertThat(session.json().get("errors").get(0).get("message").asString())
                 .contains("quota of namespace " + alice.name() + " exceeded");
+        byte[] blob = "one more blob".getBytes(StandardCharsets.UTF_8);
+        String blobUpload = "/v2/" + repository + "/blobs/uploads/?digest="
+                + Digest.sha256(blob);
+        Response single = send("POST", blobUpload, blob, "Authorization", alice.basic(),
+                "Content-Type", "application/octet-stream");
+        assertThat(single.status()).as("a single-request upload: " + single.body()).isEqualTo(403);
+        assertThat(single.json().get("errors").get(0).get("message").asString())
+                .contains("quota of namespace " + alice.name() + " exceeded");
         assertThat(push(alice.basic(), repository, "again", image).status()).as("adds nothing").isEqualTo(201);
         assertThat(push(alice.basic(), alice.name() + "/other", "1", image).status())
                 .as("another repository, its blobs not linked there").isEqualTo(400);
@@ -79,6 +88,8 @@ class QuotaTest extends UsagePushes {
         api(204, "DELETE", "/api/v1/namespaces/" + alice.name() + "/quota", null, adminBasic());
         assertThat(send("POST", "/v2/" + repository + "/blobs/uploads/", null, "Authorization", alice.basic())
                 .status()).isEqualTo(202);
+        assertThat(send("POST", blobUpload, blob, "Authorization", alice.basic(),
+                "Content-Type", "application/octet-stream").status()).isEqualTo(201);
     }
 
     @Test

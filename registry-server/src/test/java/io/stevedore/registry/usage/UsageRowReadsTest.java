@@ -1,8 +1,10 @@
 package io.stevedore.registry.usage;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.stevedore.oci.Digest;
+import io.stevedore.oci.RepositoryName;
 import io.stevedore.registry.AuthRegistryTestSupport;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -91,6 +93,46 @@ class UsageRowReadsTest extends AuthRegistryTestSupport {
 
         assertThat(functions).as("the usage triggers' functions").hasSizeGreaterThanOrEqualTo(3);
         assertThat(withoutTheSetting).as("usage trigger functions planning with sequential scans").isEmpty();
+    }
+
+    /**
+     * A single-request upload ({@code POST ?digest=}) checks its namespace's quota; a namespace
+     * without one has nothing to check, and its usage change rows are not summed for it.
+     */
+    @Test
+    void anUploadsQuotaCheckSumsUsageRowsOnlyWhereTheNamespaceHasAQuota() {
+        JdbcClient jdbc = authContext().getBean(JdbcClient.class);
+        Quotas quotas = authContext().getBean(Quotas.class);
+        String free = "free-" + UUID.randomUUID().toString().substring(0, 8);
+        String limited = "limited-" + UUID.randomUUID().toString().substring(0, 8);
+        for (String namespace : List.of(free, limited)) {
+            jdbc.sql("insert into usage_changes (namespace, namespace_bytes) values (?, 100)").param(namespace).update();
+        }
+        jdbc.sql("insert into namespaces (name, kind) values (?, 'organization')").param(limited).update();
+        jdbc.sql("insert into namespace_quotas (namespace, limit_bytes) values (?, 1000)").param(limited).update();
+
+        new TransactionTemplate(authContext().getBean(PlatformTransactionManager.class))
+                .executeWithoutResult(status -> {
+                    long before = usageChangeScans(jdbc);
+                    quotas.admitUpload(RepositoryName.of(free + "/app"));
+                    long afterFree = usageChangeScans(jdbc);
+                    quotas.admitUpload(RepositoryName.of(limited + "/app"));
+                    long afterLimited = usageChangeScans(jdbc);
+                    status.setRollbackOnly();
+
+                    assertThat(afterFree - before).as("scans of usage_changes without a quota").isZero();
+                    assertThat(afterLimited - afterFree).as("scans of usage_changes with a quota").isPositive();
+                });
+        jdbc.sql("update namespace_quotas set limit_bytes = 100 where namespace = ?").param(limited).update();
+        assertThatThrownBy(() -> quotas.admitUpload(RepositoryName.of(limited + "/app")))
+                .as("a namespace at its quota").isInstanceOf(QuotaExceededException.class);
+    }
+
+    /** Scans of usage_changes this transaction has started, through an index or sequentially. */
+    private static long usageChangeScans(JdbcClient jdbc) {
+        return jdbc.sql("""
+                select coalesce(sum(coalesce(idx_scan, 0) + seq_scan), 0) from pg_stat_xact_user_tables
+                where relname = 'usage_changes'""").query(Long.class).single();
     }
 
     /** Rows of repository_usage_objects this transaction has fetched, through an index or by a sequential scan. */
