@@ -15,7 +15,6 @@ import org.springframework.http.converter.HttpMessageNotReadableException;
 import org.springframework.web.ErrorResponse;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
-import org.springframework.web.context.request.async.AsyncRequestNotUsableException;
 
 /**
  * Every error of the management API in one shape, {@code {"code":"CONFLICT","message":"..."}},
@@ -35,15 +34,6 @@ public class ApiErrors {
     @ExceptionHandler(HttpMessageNotReadableException.class)
     ResponseEntity<Map<String, Object>> unreadable(HttpMessageNotReadableException e) {
         return answer(HttpStatus.BAD_REQUEST, "the request body is not the JSON this endpoint takes", Map.of());
-    }
-
-    /**
-     * The client went away during an async response (a build's log stream closed by its reader):
-     * nothing to answer and nothing wrong.
-     */
-    @ExceptionHandler(AsyncRequestNotUsableException.class)
-    void clientGone(AsyncRequestNotUsableException e) {
-        log.debug("client went away: {}", e.toString());
     }
 
     /** Spring MVC's own errors carry their status; anything else is a bug, logged. */

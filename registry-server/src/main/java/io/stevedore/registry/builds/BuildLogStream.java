@@ -1,7 +1,7 @@
 package io.stevedore.registry.builds;
 
 import io.stevedore.json.Json;
-import java.io.Flushable;
+import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -33,13 +33,13 @@ class BuildLogStream {
         this.events = events;
     }
 
-    /**
-     * Writes the events after line {@code after} to {@code out} until the build ends or the
-     * registry stops; {@code sent} sends what was written to the client.
-     */
-    void follow(long id, int after, OutputStream out, Flushable sent) throws IOException {
+    void follow(long id, int after, HttpServletResponse response) throws IOException {
+        response.setContentType("text/event-stream;charset=UTF-8");
+        response.setHeader("Cache-Control", "no-cache");
+        response.setHeader("X-Accel-Buffering", "no");
+        OutputStream out = response.getOutputStream();
         out.write(": build log\n\n".getBytes(StandardCharsets.UTF_8));
-        sent.flush();
+        out.flush();
         int last = after;
         long quietSince = System.nanoTime();
         while (!events.stopping()) { // else the client resumes after its last id, elsewhere or later
@@ -57,19 +57,19 @@ class BuildLogStream {
                     last = line.number();
                 }
                 out.write(events.toString().getBytes(StandardCharsets.UTF_8));
-                sent.flush();
+                out.flush();
                 quietSince = System.nanoTime();
                 continue;
             }
             if (build.status().ended()) {
                 String status = Json.MAPPER.writeValueAsString(queue.view(build));
                 out.write(("id: " + last + "\nevent: end\ndata: " + status + "\n\n").getBytes(StandardCharsets.UTF_8));
-                sent.flush();
+                out.flush();
                 return;
             }
             if (System.nanoTime() - quietSince > KEEPALIVE.toNanos()) {
                 out.write(": keepalive\n\n".getBytes(StandardCharsets.UTF_8));
-                sent.flush();
+                out.flush();
                 quietSince = System.nanoTime();
             }
             try {
@@ -82,7 +82,9 @@ class BuildLogStream {
     }
 
     /** The lines after {@code after} so far, as plain text. */
-    void text(long id, int after, OutputStream out) throws IOException {
+    void text(long id, int after, HttpServletResponse response) throws IOException {
+        response.setContentType("text/plain;charset=UTF-8");
+        OutputStream out = response.getOutputStream();
         int last = after;
         while (true) {
             List<BuildStore.LogLine> lines = builds.log(id, last, PAGE);

@@ -14,7 +14,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.springframework.http.CacheControl;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -25,7 +24,6 @@ import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
-import org.springframework.web.servlet.mvc.method.annotation.StreamingResponseBody;
 
 /**
  * {@code /api/v1/builds}: upload a context, submit a build, follow its status and log, cancel it,
@@ -104,35 +102,22 @@ class BuildsApi {
         return queue.view(visible(request, id));
     }
 
-    /**
-     * The log: Server-Sent Events that follow it to the end, or the text so far. A stream runs
-     * async, on a virtual thread: it may follow a build for an hour, and must not hold one of
-     * Tomcat's request threads meanwhile (PlatformRequestThreads).
-     */
+    /** The log: Server-Sent Events that follow it to the end, or the text so far. */
     @GetMapping(path = "/{id}/logs", produces = MediaType.ALL_VALUE)
-    ResponseEntity<StreamingResponseBody> log(HttpServletRequest request, HttpServletResponse response,
-                                              @PathVariable String id,
-                                              @RequestParam(required = false) Integer after) {
+    void log(HttpServletRequest request, HttpServletResponse response, @PathVariable String id,
+             @RequestParam(required = false) Integer after) throws IOException {
         Build build = visible(request, id);
         String accept = request.getHeader("Accept");
         int from = after != null ? after : lastEventId(request.getHeader("Last-Event-ID"));
         if (accept != null && accept.contains(MediaType.TEXT_EVENT_STREAM_VALUE)) {
-            return ResponseEntity.ok()
-                    .contentType(MediaType.parseMediaType("text/event-stream;charset=UTF-8"))
-                    .cacheControl(CacheControl.noCache())
-                    .header("X-Accel-Buffering", "no")
-                    .body(out -> {
-                        try {
-                            // Spring's body stream ignores flush (spring.http.response.flush.enabled);
-                            // each event must reach the client when it is written
-                            logs.follow(build.id(), from, out, response::flushBuffer);
-                        } catch (IOException e) {
-                            // the client went away (it resumes with Last-Event-ID if it wants more)
-                        }
-                    });
+            try {
+                logs.follow(build.id(), from, response);
+            } catch (IOException e) {
+                // the client went away (it resumes with Last-Event-ID if it wants more)
+            }
+        } else {
+            logs.text(build.id(), from, response);
         }
-        return ResponseEntity.ok().contentType(MediaType.parseMediaType("text/plain;charset=UTF-8"))
-                .body(out -> logs.text(build.id(), from, out));
     }
 
     @PostMapping("/{id}/cancel")

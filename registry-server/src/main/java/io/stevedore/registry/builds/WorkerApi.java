@@ -16,7 +16,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
+import java.util.Optional;
 import java.util.regex.Pattern;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
@@ -72,20 +72,16 @@ class WorkerApi {
     record Finish(String status, String digest, String error) {
     }
 
-    /**
-     * A lease, waited for async on a virtual thread: an idle worker waits here most of the time,
-     * and must not hold one of Tomcat's request threads meanwhile (PlatformRequestThreads).
-     */
     @PostMapping
-    Callable<ResponseEntity<Map<String, Object>>> lease(HttpServletRequest request, @RequestBody LeaseRequest body) {
+    ResponseEntity<Map<String, Object>> lease(HttpServletRequest request, @RequestBody LeaseRequest body)
+            throws InterruptedException {
         worker(request);
         if (body == null || body.worker() == null || !WORKER_NAME.matcher(body.worker()).matches()) {
             throw ApiException.badRequest("worker must name the worker: letters, digits, '.', '_', ':', '@', '-'");
         }
         Duration wait = Duration.ofSeconds(Math.max(0, body.waitSeconds() == null ? 0 : body.waitSeconds()));
-        return () -> queue.lease(body.worker(), wait.compareTo(MAX_WAIT) > 0 ? MAX_WAIT : wait)
-                .map(leased -> ResponseEntity.ok(job(leased)))
-                .orElseGet(() -> ResponseEntity.noContent().build());
+        Optional<BuildQueue.Leased> leased = queue.lease(body.worker(), wait.compareTo(MAX_WAIT) > 0 ? MAX_WAIT : wait);
+        return leased.map(l -> ResponseEntity.ok(job(l))).orElseGet(() -> ResponseEntity.noContent().build());
     }
 
     @GetMapping(path = "/{build}/context", produces = MediaType.APPLICATION_OCTET_STREAM_VALUE)

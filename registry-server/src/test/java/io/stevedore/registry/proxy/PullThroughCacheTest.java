@@ -33,17 +33,13 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.apache.tomcat.util.threads.VirtualThreadExecutor;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.springframework.boot.tomcat.TomcatWebServer;
-import org.springframework.boot.web.server.servlet.context.ServletWebServerApplicationContext;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -111,17 +107,6 @@ class PullThroughCacheTest extends AuthRegistryTestSupport {
 
     private static String unique(String prefix) {
         return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
-    }
-
-    /**
-     * A replica with upstreams keeps virtual request threads (distribution.PlatformRequestThreads):
-     * its pulls may wait on an upstream for minutes, and a bounded pool would stop everything else.
-     */
-    @Test
-    void aReplicaWithUpstreamsServesRequestsOnVirtualThreads() {
-        Executor executor = ((TomcatWebServer) ((ServletWebServerApplicationContext) cache.context()).getWebServer())
-                .getTomcat().getConnector().getProtocolHandler().getExecutor();
-        assertThat(executor).isInstanceOf(VirtualThreadExecutor.class);
     }
 
     // ---- first and cached pulls
