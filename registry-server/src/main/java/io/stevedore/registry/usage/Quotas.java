@@ -59,10 +59,11 @@ public class Quotas {
 
     /** @throws QuotaExceededException if the repository's namespace is at or over its quota */
     public void admitUpload(RepositoryName repository) {
-        Optional<UsageStore.NamespaceUsage> limited = usage.limitedNamespace(namespaceOf(repository));
-        if (limited.isPresent() && limited.get().usageBytes() >= limited.get().quotaBytes()) {
-            throw uploadRefused(limited.get().namespace(), limited.get().usageBytes(), limited.get().quotaBytes());
-        }
+        usage.limitedNamespace(namespaceOf(repository))
+                .filter(full -> full.usageBytes() >= full.quotaBytes())
+                .ifPresent(full -> {
+                    throw uploadRefused(full.namespace(), full.usageBytes(), full.quotaBytes());
+                });
     }
 
     /**

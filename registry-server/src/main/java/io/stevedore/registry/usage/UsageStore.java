@@ -44,11 +44,6 @@ public class UsageStore {
 
     public NamespaceUsage namespace(String namespace) {
         drain(namespace);
-        return quotaFigures(namespace);
-    }
-
-    /** The namespace's usage and quota, from its change rows as they stand (see {@link #namespace}). */
-    private NamespaceUsage quotaFigures(String namespace) {
         return jdbc.sql("""
                 select (select coalesce(sum(namespace_bytes), 0) from usage_changes where namespace = ?),
                        (select limit_bytes from namespace_quotas where namespace = ?)""")
@@ -65,11 +60,11 @@ public class UsageStore {
      */
     Optional<NamespaceUsage> limitedNamespace(String namespace) {
         return jdbc.sql("""
-                select q.limit_bytes,
-                       (select coalesce(sum(c.namespace_bytes), 0) from usage_changes c where c.namespace = q.namespace)
+                select (select coalesce(sum(c.namespace_bytes), 0) from usage_changes c where c.namespace = q.namespace),
+                       q.limit_bytes
                 from namespace_quotas q where q.namespace = ?""")
                 .param(namespace)
-                .query((rs, n) -> new NamespaceUsage(namespace, rs.getLong(2), rs.getLong(1)))
+                .query((rs, n) -> new NamespaceUsage(namespace, rs.getLong(1), rs.getLong(2)))
                 .optional();
     }
 
